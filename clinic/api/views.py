@@ -1,0 +1,85 @@
+"""API endpoints for the signed-in person and the clinic's patients."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from clinic.api.permissions import IsClinicAdmin, IsClinicStaff
+from clinic.api.schema import ERRORS
+from clinic.api.serializers import MeSerializer, PatientSerializer
+from clinic.api.throttles import WriteRateThrottle
+from clinic.models import Patient
+from clinic.services import patient_create
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token (wrong credentials: 400)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: {"type": "object", "properties": {"token": {"type": "string"}}},
+                              **ERRORS(400, 403, 429)})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: MeSerializer, **ERRORS(401)})
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+
+class PatientListCreateView(generics.ListCreateAPIView):
+    serializer_class = PatientSerializer
+    queryset = Patient.objects.none()  # for the schema; get_queryset scopes to the clinic
+    throttle_classes = [WriteRateThrottle]
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsClinicAdmin()]
+        return [IsClinicStaff()]
+
+    def get_queryset(self):
+        qs = Patient.objects.filter(clinic_id=self.request.user.clinic_id)
+        q = self.request.query_params.get("q", "").strip()
+        for word in q.split()[:5]:
+            qs = qs.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="part of a name")],
+                   responses={200: PatientSerializer(many=True), **ERRORS(400, 401, 403)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(responses={201: PatientSerializer, **ERRORS(400, 401, 403, 429)})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        serializer.instance = patient_create(clinic=self.request.user.clinic, by=self.request.user,
+                                             **serializer.validated_data)
+
+
+class PatientDetailView(generics.RetrieveAPIView):
+    serializer_class = PatientSerializer
+    queryset = Patient.objects.none()
+    permission_classes = [IsClinicStaff]
+
+    def get_queryset(self):
+        return Patient.objects.filter(clinic_id=self.request.user.clinic_id)
+
+    @extend_schema(responses={200: PatientSerializer, **ERRORS(401, 403, 404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+__all__ = ["TokenView", "MeView", "PatientListCreateView", "PatientDetailView",
+           "AnonRateThrottle"]

@@ -1,0 +1,90 @@
+"""Clinics, the people who work there, and their patients."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone.")
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    # The clinic's own zone decides which day a session falls on and when a week starts.
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Role(models.TextChoices):
+    THERAPIST = "therapist", "Massage therapist"
+    CHIROPRACTOR = "chiropractor", "Chiropractor"
+    ADMIN = "admin", "Clinic admin"
+
+
+class User(AbstractUser):
+    """A person working at one clinic, in one role (one login per person: no shared accounts)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="staff")
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="") | models.Q(clinic__isnull=False),
+                name="staff_role_needs_clinic",
+            ),
+        ]
+
+    @property
+    def display_name(self) -> str:
+        full = self.get_full_name()
+        if self.role == Role.CHIROPRACTOR:
+            return f"Dr {self.last_name}" if self.last_name else self.username
+        return full or self.username
+
+    @property
+    def is_therapist(self) -> bool:
+        return self.role == Role.THERAPIST
+
+    @property
+    def is_chiropractor(self) -> bool:
+        return self.role == Role.CHIROPRACTOR
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class Patient(models.Model):
+    """A client of one clinic. Never hard-deleted (a database trigger refuses DELETE)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [models.Index(fields=["clinic", "last_name", "first_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"

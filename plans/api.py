@@ -1,0 +1,226 @@
+"""REST API for treatment plans: thin views over plans.services and plans.selectors."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clinic.api.permissions import IsChiropractor, IsClinicStaff
+from clinic.api.schema import ERRORS
+from clinic.api.throttles import WriteRateThrottle
+from clinic.models import Patient
+from clinic.regions import REGION_CHOICES
+from plans.models import EXPIRED, PlanStatus, PlanVersion, TreatmentPlan
+from plans.selectors import plans_visible_to, plans_with_usage
+from plans.services import plan_amend, plan_create, plan_set_status
+from plans.validation import (
+    MAX_SESSION_MINUTES,
+    MAX_SESSIONS_AUTHORIZED,
+    MAX_SESSIONS_PER_WEEK,
+    MAX_TECHNIQUE_LENGTH,
+)
+
+
+def region_list(**kwargs) -> serializers.ListField:
+    return serializers.ListField(child=serializers.ChoiceField(choices=REGION_CHOICES), **kwargs)
+
+
+def technique_list(**kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=MAX_TECHNIQUE_LENGTH), **kwargs)
+
+
+class ClinicScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """An id posted in a body: another clinic's object is "does not exist" (400 on the field)."""
+
+    def get_queryset(self):
+        user = self.context["request"].user
+        return self.queryset.filter(clinic_id=user.clinic_id)
+
+
+# --- output -------------------------------------------------------------------------------
+
+class PlanVersionSerializer(serializers.ModelSerializer):
+    signed_by = serializers.IntegerField(source="signed_by_id")
+    signed_by_name = serializers.CharField(source="signed_by.display_name")
+
+    class Meta:
+        model = PlanVersion
+        fields = ["number", "regions", "avoid_regions", "session_minutes", "sessions_authorized",
+                  "sessions_per_week", "techniques", "valid_from", "valid_until", "diagnosis",
+                  "notes", "reason", "signed_by", "signed_by_name", "signed_at"]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    patient_name = serializers.CharField(source="patient.full_name")
+    prescriber_name = serializers.CharField(source="prescriber.display_name")
+    status = serializers.SerializerMethodField()
+    valid_from = serializers.DateField(source="current_version.valid_from")
+    valid_until = serializers.DateField(source="current_version.valid_until")
+    current_version = PlanVersionSerializer()
+    sessions_used = serializers.IntegerField()
+    sessions_remaining = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TreatmentPlan
+        fields = ["id", "patient", "patient_name", "prescriber", "prescriber_name", "status",
+                  "valid_from", "valid_until", "current_version", "sessions_used",
+                  "sessions_remaining", "created_at"]
+
+    def get_status(self, plan: TreatmentPlan) -> str:
+        return plan.effective_status()
+
+    def get_sessions_remaining(self, plan: TreatmentPlan) -> int:
+        return max(plan.current_version.sessions_authorized - plan.sessions_used, 0)
+
+
+# --- input --------------------------------------------------------------------------------
+
+class PlanTermsSerializer(serializers.Serializer):
+    regions = region_list(allow_empty=False)
+    session_minutes = serializers.IntegerField(min_value=1, max_value=MAX_SESSION_MINUTES)
+    sessions_authorized = serializers.IntegerField(min_value=1, max_value=MAX_SESSIONS_AUTHORIZED)
+    sessions_per_week = serializers.IntegerField(min_value=1, max_value=MAX_SESSIONS_PER_WEEK,
+                                                 required=False, allow_null=True)
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+    techniques = technique_list(required=False)
+    avoid_regions = region_list(required=False)
+    diagnosis = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+
+
+class PlanCreateSerializer(PlanTermsSerializer):
+    patient = ClinicScopedPrimaryKeyField(queryset=Patient.objects.all())
+
+
+class PlanAmendSerializer(PlanTermsSerializer):
+    reason = serializers.CharField(max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "reason":
+                field.required = False
+
+
+class PlanStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PlanStatus.choices)
+    reason = serializers.CharField(max_length=2000)
+
+
+# --- views --------------------------------------------------------------------------------
+
+class PlanFilter(django_filters.FilterSet):
+    patient = django_filters.NumberFilter(field_name="patient_id")
+    status = django_filters.ChoiceFilter(
+        choices=[*PlanStatus.choices, (EXPIRED, "Expired")], method="filter_status")
+
+    class Meta:
+        model = TreatmentPlan
+        fields = ["patient", "status"]
+
+    def filter_status(self, qs, name, value):
+        today = timezone.localdate()
+        if value == EXPIRED:
+            return qs.filter(status=PlanStatus.ACTIVE, current_version__valid_until__lt=today)
+        if value == PlanStatus.ACTIVE:
+            return qs.filter(Q(status=value) & Q(current_version__valid_until__gte=today))
+        return qs.filter(status=value)
+
+
+def visible_plans(request):
+    return plans_with_usage(plans_visible_to(request.user))
+
+
+class PlanListCreateView(generics.ListAPIView):
+    serializer_class = PlanSerializer
+    queryset = TreatmentPlan.objects.none()
+    filterset_class = PlanFilter
+    throttle_classes = [WriteRateThrottle]
+
+    def get_permissions(self):
+        return [IsChiropractor()] if self.request.method == "POST" else [IsClinicStaff()]
+
+    def get_queryset(self):
+        return visible_plans(self.request)
+
+    @extend_schema(responses={200: PlanSerializer(many=True), **ERRORS(400, 401, 403)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=PlanCreateSerializer,
+                   responses={201: PlanSerializer, **ERRORS(400, 401, 403, 429)})
+    def post(self, request):
+        data = PlanCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        plan = plan_create(prescriber=request.user, **data.validated_data)
+        return Response(PlanSerializer(visible_plans(request).get(pk=plan.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class PlanDetailView(generics.RetrieveAPIView):
+    serializer_class = PlanSerializer
+    queryset = TreatmentPlan.objects.none()
+    permission_classes = [IsClinicStaff]
+
+    def get_queryset(self):
+        return visible_plans(self.request)
+
+    @extend_schema(responses={200: PlanSerializer, **ERRORS(401, 403, 404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class PlanVersionListView(generics.ListAPIView):
+    serializer_class = PlanVersionSerializer
+    queryset = PlanVersion.objects.none()
+    permission_classes = [IsClinicStaff]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PlanVersion.objects.none()
+        plan = get_object_or_404(plans_visible_to(self.request.user), pk=self.kwargs["pk"])
+        return plan.versions.select_related("signed_by").order_by("number")
+
+    @extend_schema(responses={200: PlanVersionSerializer(many=True), **ERRORS(401, 403, 404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class PlanAmendView(APIView):
+    permission_classes = [IsChiropractor]
+    throttle_classes = [WriteRateThrottle]
+
+    @extend_schema(request=PlanAmendSerializer,
+                   responses={201: PlanVersionSerializer, **ERRORS(400, 401, 403, 404, 409, 429)})
+    def post(self, request, pk: int):
+        plan = get_object_or_404(plans_visible_to(request.user), pk=pk)
+        data = PlanAmendSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        reason = changes.pop("reason")
+        version = plan_amend(plan=plan, by=request.user, reason=reason, changes=changes)
+        return Response(PlanVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class PlanStatusView(APIView):
+    """Suspend, resume, complete or cancel a plan (chiropractor of the clinic)."""
+
+    permission_classes = [IsChiropractor]
+    throttle_classes = [WriteRateThrottle]
+
+    @extend_schema(request=PlanStatusSerializer,
+                   responses={200: PlanSerializer, **ERRORS(400, 401, 403, 404, 409, 429)})
+    def post(self, request, pk: int):
+        plan = get_object_or_404(plans_visible_to(request.user), pk=pk)
+        data = PlanStatusSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan_set_status(plan=plan, by=request.user, **data.validated_data)
+        return Response(PlanSerializer(visible_plans(request).get(pk=pk)).data)

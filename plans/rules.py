@@ -1,0 +1,197 @@
+"""THE scope rule: may this session be logged against this plan?
+
+``session_violations`` is the only place the rule is written. Every entry point (REST API,
+web form, Django admin, management commands, Celery tasks) reaches it through
+``sessions.services.session_log``, which locks the plan, counts its usage and calls it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from clinic.models import Role
+from clinic.regions import labels
+from plans.models import EXPIRED, PlanStatus
+from plans.techniques import technique_key
+
+if TYPE_CHECKING:
+    from clinic.models import User
+    from plans.models import PlanVersion, TreatmentPlan
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One reason a session is outside the plan, with a sentence a therapist can read aloud."""
+
+    code: str
+    message: str
+    regions: list[str] | None = None
+    techniques: list[str] | None = None
+    limit: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.regions is not None:
+            data["regions"] = self.regions
+        if self.techniques is not None:
+            data["techniques"] = self.techniques
+        if self.limit is not None:
+            data["limit"] = self.limit
+        return data
+
+
+class PlanViolation(Exception):
+    """A well-formed session the plan does not allow (API: 409 ``plan_violation``)."""
+
+    detail = "This session is outside the prescribed plan."
+
+    def __init__(self, violations: Sequence[Violation]):
+        super().__init__(self.detail)
+        self.violations = list(violations)
+
+    @property
+    def codes(self) -> list[str]:
+        return [v.code for v in self.violations]
+
+
+@dataclass(frozen=True)
+class ProposedSession:
+    therapist: User
+    started_at: dt.datetime
+    duration_minutes: int
+    regions: Sequence[str]
+    techniques: Sequence[str] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PlanUsage:
+    """Sessions already counted against the plan (voided ones excluded)."""
+
+    sessions_used: int
+    sessions_this_week: int
+
+
+def local_date(plan: TreatmentPlan, moment: dt.datetime) -> dt.date:
+    """The date of ``moment`` in the plan's clinic time zone."""
+    return timezone.localtime(moment, plan.clinic.tz).date()
+
+
+def week_bounds(plan: TreatmentPlan, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The clinic's calendar week (Monday 00:00 to next Monday 00:00, local) holding ``moment``."""
+    tz = plan.clinic.tz
+    day = local_date(plan, moment)
+    monday = day - dt.timedelta(days=day.weekday())
+    start = dt.datetime.combine(monday, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time.min, tzinfo=tz)
+    return start, end
+
+
+def _fmt(day: dt.date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def session_violations(
+    *,
+    plan: TreatmentPlan,
+    version: PlanVersion,
+    proposed: ProposedSession,
+    usage: PlanUsage,
+) -> list[Violation]:
+    """Every way the proposed session falls outside the plan version; empty means allowed.
+
+    The rule (DESIGN.md): the plan is active (not draft, suspended, completed, cancelled or
+    past its end); the session's local date is within validity; every worked region is
+    prescribed and none is on the avoid list; minutes do not exceed the prescribed length
+    (shorter is fine); an authorised session and a place in this week's allowance remain;
+    techniques are among those prescribed when the version lists any; and the person is a
+    therapist of the plan's clinic. All violations are returned at once, never only the first.
+    """
+    found: list[Violation] = []
+    therapist = proposed.therapist
+    day = local_date(plan, proposed.started_at)
+
+    if therapist.role != Role.THERAPIST or therapist.clinic_id != plan.clinic_id:
+        found.append(Violation(
+            "not_a_therapist",
+            f"{therapist.get_username()} is not a massage therapist of {plan.clinic.name}.",
+        ))
+
+    status = plan.effective_status(on=day)
+    if status == EXPIRED:
+        found.append(Violation(
+            "plan_not_active", f"The plan expired on {_fmt(version.valid_until)}."))
+    elif status != PlanStatus.ACTIVE:
+        found.append(Violation(
+            "plan_not_active",
+            f"The plan is {PlanStatus(status).label.lower()}; no session can be logged on it.",
+        ))
+
+    if not version.valid_from <= day <= version.valid_until:
+        found.append(Violation(
+            "outside_validity",
+            f"{_fmt(day)} is outside the plan's validity "
+            f"({_fmt(version.valid_from)} to {_fmt(version.valid_until)}).",
+        ))
+
+    avoided = [r for r in proposed.regions if r in version.avoid_regions]
+    if avoided:
+        verb = "is" if len(avoided) == 1 else "are"
+        found.append(Violation(
+            "region_contraindicated",
+            f"{labels(avoided)} {verb} on the plan's avoid list.",
+            regions=avoided,
+        ))
+    # A region on the avoid list is reported there only: that is the stronger reason.
+    unprescribed = [r for r in proposed.regions
+                    if r not in version.regions and r not in version.avoid_regions]
+    if unprescribed:
+        verb = "is" if len(unprescribed) == 1 else "are"
+        found.append(Violation(
+            "region_out_of_scope",
+            f"{labels(unprescribed)} {verb} not in the plan ({labels(version.regions)} only).",
+            regions=unprescribed,
+        ))
+
+    if proposed.duration_minutes > version.session_minutes:
+        found.append(Violation(
+            "duration_exceeds_plan",
+            f"{proposed.duration_minutes} minutes exceed the prescribed "
+            f"{version.session_minutes}.",
+            limit=version.session_minutes,
+        ))
+
+    if usage.sessions_used >= version.sessions_authorized:
+        found.append(Violation(
+            "sessions_exhausted",
+            f"All {version.sessions_authorized} authorised sessions are used.",
+            limit=version.sessions_authorized,
+        ))
+
+    weekly = version.sessions_per_week
+    if weekly is not None and usage.sessions_this_week >= weekly:
+        monday = day - dt.timedelta(days=day.weekday())
+        found.append(Violation(
+            "weekly_limit_reached",
+            f"The {weekly} session{'s' if weekly != 1 else ''} a week allowed are already used "
+            f"in the week of {_fmt(monday)}.",
+            limit=weekly,
+        ))
+
+    if version.techniques:
+        allowed = {technique_key(t) for t in version.techniques}
+        extra = [t for t in proposed.techniques if technique_key(t) not in allowed]
+        if extra:
+            verb = "is" if len(extra) == 1 else "are"
+            found.append(Violation(
+                "technique_not_prescribed",
+                f"{', '.join(extra)} {verb} not among the prescribed techniques "
+                f"({', '.join(version.techniques)}).",
+                techniques=extra,
+            ))
+
+    return found

@@ -1,0 +1,1 @@
+"""Consult tickets (see referrals.services); models arrive with the consult-ticket issue."""

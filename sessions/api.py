@@ -1,0 +1,168 @@
+"""REST API for therapy sessions: thin views over sessions.services."""
+
+from __future__ import annotations
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clinic.api.permissions import IsClinicStaff, IsTherapist
+from clinic.api.schema import ERRORS, PlanViolationSerializer
+from clinic.api.throttles import WriteRateThrottle
+from plans.api import ClinicScopedPrimaryKeyField, region_list, technique_list
+from plans.models import TreatmentPlan
+from plans.validation import MAX_SESSION_MINUTES
+from sessions.models import SessionAddendum, TherapySession
+from sessions.services import session_add_addendum, session_log, session_void
+
+TEXT_LIMIT = 10_000
+
+
+class AddendumSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SessionAddendum
+        fields = ["id", "text", "author", "created_at"]
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    plan_version = serializers.IntegerField(source="plan_version.number")
+    therapist_name = serializers.CharField(source="therapist.display_name")
+    voided = serializers.SerializerMethodField()
+    void_reason = serializers.SerializerMethodField()
+    voided_at = serializers.SerializerMethodField()
+    addenda = AddendumSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TherapySession
+        fields = ["id", "plan", "plan_version", "therapist", "therapist_name", "started_at",
+                  "duration_minutes", "regions", "techniques", "notes", "subjective",
+                  "objective", "assessment", "plan_notes", "voided", "void_reason", "voided_at",
+                  "addenda", "created_at"]
+
+    def _void(self, session):
+        return session.void if session.is_voided else None
+
+    def get_voided(self, session) -> bool:
+        return session.is_voided
+
+    def get_void_reason(self, session) -> str | None:
+        void = self._void(session)
+        return void.reason if void else None
+
+    def get_voided_at(self, session) -> str | None:
+        void = self._void(session)
+        return serializers.DateTimeField().to_representation(void.voided_at) if void else None
+
+
+class SessionCreateSerializer(serializers.Serializer):
+    plan = ClinicScopedPrimaryKeyField(queryset=TreatmentPlan.objects.all())
+    started_at = serializers.DateTimeField()
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=MAX_SESSION_MINUTES)
+    regions = region_list(allow_empty=False)
+    techniques = technique_list(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)
+    subjective = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)
+    objective = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)
+    assessment = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)
+    plan_notes = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class AddendumCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=TEXT_LIMIT)
+
+
+def sessions_visible_to(user):
+    return (TherapySession.objects.filter(plan__clinic_id=user.clinic_id)
+            .select_related("plan_version", "therapist", "void")
+            .prefetch_related("addenda"))
+
+
+class SessionFilter(django_filters.FilterSet):
+    plan = django_filters.NumberFilter(field_name="plan_id")
+
+    class Meta:
+        model = TherapySession
+        fields = ["plan"]
+
+
+class SessionListCreateView(generics.ListAPIView):
+    serializer_class = SessionSerializer
+    queryset = TherapySession.objects.none()
+    filterset_class = SessionFilter
+    throttle_classes = [WriteRateThrottle]
+
+    def get_permissions(self):
+        return [IsTherapist()] if self.request.method == "POST" else [IsClinicStaff()]
+
+    def get_queryset(self):
+        return sessions_visible_to(self.request.user)
+
+    @extend_schema(responses={200: SessionSerializer(many=True), **ERRORS(400, 401, 403)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=SessionCreateSerializer,
+        responses={201: SessionSerializer,
+                   **ERRORS(400, 401, 403, 409, 429, conflict=PlanViolationSerializer)},
+        description="Log a session. Outside the plan: 409 `plan_violation` naming every "
+                    "violated rule; nothing is saved.",
+    )
+    def post(self, request):
+        data = SessionCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        session = session_log(therapist=request.user, **data.validated_data)
+        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+class SessionDetailView(generics.RetrieveAPIView):
+    serializer_class = SessionSerializer
+    queryset = TherapySession.objects.none()
+    permission_classes = [IsClinicStaff]
+
+    def get_queryset(self):
+        return sessions_visible_to(self.request.user)
+
+    @extend_schema(responses={200: SessionSerializer, **ERRORS(401, 403, 404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class SessionVoidView(APIView):
+    """Void a session entered in error (the therapist who logged it, or a clinic admin)."""
+
+    permission_classes = [IsClinicStaff]
+    throttle_classes = [WriteRateThrottle]
+
+    @extend_schema(request=ReasonSerializer,
+                   responses={200: SessionSerializer, **ERRORS(400, 401, 403, 404, 409, 429)})
+    def post(self, request, pk: int):
+        session = get_object_or_404(sessions_visible_to(request.user), pk=pk)
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session_void(session=session, by=request.user, reason=data.validated_data["reason"])
+        return Response(SessionSerializer(sessions_visible_to(request.user).get(pk=pk)).data)
+
+
+class SessionAddendumView(APIView):
+    """Add a correction to a session's notes; the original stays as written."""
+
+    permission_classes = [IsTherapist]
+    throttle_classes = [WriteRateThrottle]
+
+    @extend_schema(request=AddendumCreateSerializer,
+                   responses={201: AddendumSerializer, **ERRORS(400, 401, 403, 404, 429)})
+    def post(self, request, pk: int):
+        session = get_object_or_404(sessions_visible_to(request.user), pk=pk)
+        data = AddendumCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        addendum = session_add_addendum(session=session, by=request.user,
+                                        text=data.validated_data["text"])
+        return Response(AddendumSerializer(addendum).data, status=status.HTTP_201_CREATED)

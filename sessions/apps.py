@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class TherapySessionsConfig(AppConfig):
+    # The folder is "sessions"; the label must differ from django.contrib.sessions' "sessions".
+    name = "sessions"
+    label = "therapy_sessions"
+    verbose_name = "Therapy sessions"

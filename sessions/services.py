@@ -1,0 +1,117 @@
+"""Writes to therapy sessions. The only way a session is created, voided or amended.
+
+Every entry point (API, web form, admin, management commands, tasks) calls ``session_log``;
+it is where the scope rule (``plans.rules.session_violations``) is applied, under a lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clinic.errors import Conflict
+from clinic.models import Role, User
+from plans.models import TreatmentPlan
+from plans.rules import PlanViolation, ProposedSession, session_violations
+from plans.selectors import plan_usage
+from plans.validation import MAX_SESSION_MINUTES, check_range, clean_regions, clean_techniques
+from sessions.models import SessionAddendum, SessionVoid, TherapySession
+
+EARLIEST_SESSION = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def _clean_started_at(started_at: dt.datetime, now: dt.datetime) -> dt.datetime:
+    if not isinstance(started_at, dt.datetime):
+        raise ValidationError({"started_at": "A date and time is required."})
+    if timezone.is_naive(started_at):
+        raise ValidationError({"started_at": "Give the time with its UTC offset."})
+    tolerance = dt.timedelta(minutes=settings.SESSION_FUTURE_TOLERANCE_MINUTES)
+    if started_at > now + tolerance:
+        raise ValidationError({"started_at": "A session cannot start in the future."})
+    if started_at < EARLIEST_SESSION:
+        raise ValidationError({"started_at": "That date is too far in the past."})
+    return started_at
+
+
+def session_log(
+    *,
+    plan: TreatmentPlan,
+    therapist: User,
+    started_at: dt.datetime,
+    duration_minutes: int,
+    regions: Sequence[str],
+    techniques: Sequence[str] = (),
+    notes: str = "",
+    subjective: str = "",
+    objective: str = "",
+    assessment: str = "",
+    plan_notes: str = "",
+    now: dt.datetime | None = None,
+) -> TherapySession:
+    """Log a session if, and only if, the plan in force allows all of it.
+
+    Malformed input raises ValidationError (400). A well-formed session outside the plan
+    raises PlanViolation naming every violated rule, and nothing is saved (409). The session
+    is bound to the plan version in force when it is logged.
+    """
+    now = now or timezone.now()
+    started_at = _clean_started_at(started_at, now)
+    duration_minutes = check_range("duration_minutes", duration_minutes, 1, MAX_SESSION_MINUTES)
+    regions = clean_regions("regions", regions)
+    techniques = clean_techniques("techniques", techniques)
+
+    with transaction.atomic():
+        # Lock the plan row: two therapists logging the last authorised session at the same
+        # moment are serialised here, so the second one counts the first and is refused.
+        locked = (TreatmentPlan.objects.select_for_update(of=("self",))
+                  .select_related("clinic", "current_version").get(pk=plan.pk))
+        version = locked.current_version
+        proposed = ProposedSession(therapist=therapist, started_at=started_at,
+                                   duration_minutes=duration_minutes, regions=regions,
+                                   techniques=techniques)
+        violations = session_violations(plan=locked, version=version, proposed=proposed,
+                                        usage=plan_usage(locked, at=started_at))
+        if violations:
+            raise PlanViolation(violations)
+        return TherapySession.objects.create(
+            plan=locked, plan_version=version, therapist=therapist, started_at=started_at,
+            duration_minutes=duration_minutes, regions=regions, techniques=techniques,
+            notes=notes, subjective=subjective, objective=objective, assessment=assessment,
+            plan_notes=plan_notes,
+        )
+
+
+def session_void(*, session: TherapySession, by: User, reason: str) -> SessionVoid:
+    """Void a session entered in error: it stays on record and stops counting against the plan.
+
+    Only the therapist who logged it, or an admin of its clinic, may void it; a reason is
+    required; a session is voided once.
+    """
+    clinic_id = session.plan.clinic_id
+    is_author = by.pk == session.therapist_id and by.role == Role.THERAPIST
+    is_admin = by.role == Role.ADMIN and by.clinic_id == clinic_id
+    if not (is_author or is_admin):
+        raise PermissionDenied("Only the therapist who logged a session, or a clinic admin, "
+                               "may void it.")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError({"reason": "Say why the session is voided."})
+    try:
+        with transaction.atomic():
+            return SessionVoid.objects.create(session=session, reason=reason.strip(),
+                                              voided_by=by)
+    except IntegrityError:
+        raise Conflict("already_voided", "This session is already voided.") from None
+
+
+def session_add_addendum(*, session: TherapySession, by: User, text: str) -> SessionAddendum:
+    """Add a signed correction to a session's notes (the original notes stay as written)."""
+    if by.role != Role.THERAPIST or by.clinic_id != session.plan.clinic_id:
+        raise PermissionDenied("Only a therapist of this clinic may add to a session's notes.")
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError({"text": "The addendum is empty."})
+    return SessionAddendum.objects.create(session=session, author=by, text=text.strip())

@@ -1,0 +1,87 @@
+"""Personas of a clinic (healthchecks-style): a therapist, two chiropractors, an admin, and a
+second clinic whose people must never see the first one's records."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import (
+    AdminFactory,
+    ChiropractorFactory,
+    ClinicFactory,
+    PatientFactory,
+    TherapistFactory,
+    make_plan,
+)
+
+
+@pytest.fixture
+def clinic(db):
+    return ClinicFactory(name="Demo Clinic")
+
+
+@pytest.fixture
+def other_clinic(db):
+    return ClinicFactory(name="Other Clinic")
+
+
+@pytest.fixture
+def therapist(clinic):
+    return TherapistFactory(clinic=clinic, username="therapist")
+
+
+@pytest.fixture
+def therapist2(clinic):
+    return TherapistFactory(clinic=clinic, username="therapist2")
+
+
+@pytest.fixture
+def chiro(clinic):
+    return ChiropractorFactory(clinic=clinic, username="chiro", last_name="Reyes")
+
+
+@pytest.fixture
+def chiro2(clinic):
+    return ChiropractorFactory(clinic=clinic, username="chiro2", last_name="Okafor")
+
+
+@pytest.fixture
+def clinic_admin(clinic):
+    return AdminFactory(clinic=clinic, username="admin")
+
+
+@pytest.fixture
+def other_therapist(other_clinic):
+    return TherapistFactory(clinic=other_clinic, username="other_therapist")
+
+
+@pytest.fixture
+def other_chiro(other_clinic):
+    return ChiropractorFactory(clinic=other_clinic, username="other_chiro")
+
+
+@pytest.fixture
+def patient(clinic):
+    return PatientFactory(clinic=clinic, first_name="Casey", last_name="Client")
+
+
+@pytest.fixture
+def plan(chiro, patient):
+    """Casey's cervical plan: 30 min, 8 sessions, 2 a week, valid today for 6 weeks."""
+    return make_plan(prescriber=chiro, patient=patient)
+
+
+@pytest.fixture
+def api():
+    """``api(user)`` -> an APIClient signed in with that user's token; ``api()`` is anonymous."""
+
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return client_for

@@ -1,0 +1,74 @@
+"""Factories for the people and records of a clinic. Plans are made through plans.services,
+as in production, so a test plan is always a signed version 1."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from clinic.models import Clinic, Patient, Role, User
+from plans.services import plan_create
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    timezone = "UTC"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    clinic = factory.SubFactory(ClinicFactory)
+    role = Role.THERAPIST
+    password = factory.django.Password("a-long-test-password")
+
+
+class TherapistFactory(UserFactory):
+    role = Role.THERAPIST
+
+
+class ChiropractorFactory(UserFactory):
+    role = Role.CHIROPRACTOR
+
+
+class AdminFactory(UserFactory):
+    role = Role.ADMIN
+    is_staff = True
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    clinic = factory.SubFactory(ClinicFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    date_of_birth = dt.date(1980, 1, 1)
+
+
+def make_plan(*, prescriber: User, patient: Patient | None = None, **terms):
+    """An active plan signed by ``prescriber``: by default the demo's cervical prescription
+    (30 minutes, 8 sessions, 2 a week, valid from today for 6 weeks)."""
+    today = timezone.localdate(timezone=prescriber.clinic.tz)
+    defaults = {
+        "regions": ["cervical"],
+        "session_minutes": 30,
+        "sessions_authorized": 8,
+        "sessions_per_week": 2,
+        "valid_from": today,
+        "valid_until": today + dt.timedelta(weeks=6),
+    }
+    defaults.update(terms)
+    patient = patient or PatientFactory(clinic=prescriber.clinic)
+    return plan_create(prescriber=prescriber, patient=patient, **defaults)

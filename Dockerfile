@@ -1,0 +1,13 @@
+# Production image: gunicorn serves clinic.wsgi; the same image runs the Celery worker and beat.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir -e .
+COPY . .
+RUN pip install --no-cache-dir -e . \
+    && DEBUG=1 DATABASE_URL=postgres://unused@localhost/unused python manage.py collectstatic --no-input
+RUN useradd --system --home /app plankeeper && chown -R plankeeper /app
+USER plankeeper
+EXPOSE 8000
+CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

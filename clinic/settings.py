@@ -8,10 +8,12 @@ HTTPS, secure cookies and HSTS are on.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -71,10 +73,15 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files: no CDN, CSP-clean
+    "axes",
+    "csp",
     "clinic",
+    "clinic.idempotency",
     "plans",
     "sessions.apps.TherapySessionsConfig",
     "referrals",
+    "clinic.audit",
 ]
 
 MIDDLEWARE = [
@@ -85,8 +92,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication, around everything else: sees the final answer, lockouts included.
+    "clinic.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -102,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "clinic.context_processors.ui",  # SESSION_IDLE_MINUTES for the logoff warning
             ],
         },
     },
@@ -125,6 +137,10 @@ AUTH_PASSWORD_VALIDATORS = [
      "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "clinic.audit.backends.LockoutBackend",  # django-axes: refuses locked-out sign-ins first
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -160,6 +176,44 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+# Proxies in front of the app that append to X-Forwarded-For (production: the one reverse
+# proxy). The client address in the audit trail and the sign-in lockout is the one the
+# outermost trusted proxy saw; with 0 it is the TCP peer and X-Forwarded-For is ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG else 1)
+
+# Content-Security-Policy (django-csp 4): our own origin only; no inline or eval'd script.
+# Inline styles are allowed (htmx's indicator style, Swagger UI's page), never inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# --- Sign-in protection (django-axes) ---------------------------------------------------------
+# Lock a username at one address after AXES_FAILURE_LIMIT failures; the same address may still
+# sign in other people (a clinic's front desk, a NAT), and a guesser elsewhere cannot lock out
+# the real user's own computer. A success resets the count; an admin unlocks through the admin
+# ("Access attempts") or `manage.py axes_reset_username USERNAME`.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+_cooloff_minutes = env_int("AXES_COOLOFF_MINUTES", 30)  # 0: locked until an admin unlocks
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_cooloff_minutes) if _cooloff_minutes > 0 else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "clinic.audit.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "clinic.audit.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail already (clinic.audit)
 CSRF_TRUSTED_ORIGINS = [o for o in (env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
 
 # --- E-mail -------------------------------------------------------------------------------
@@ -184,10 +238,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON with limits: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413, deep nesting a 400.
+    "DEFAULT_PARSER_CLASSES": ["clinic.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "clinic.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Declares the error statuses (401/403/404/400/413/415/429/422) each operation can answer.
+    "DEFAULT_SCHEMA_CLASS": "clinic.api.schema.ClinicAutoSchema",
+    # Every write is throttled per user unless a view says otherwise (reads never are).
+    "DEFAULT_THROTTLE_CLASSES": ["clinic.api.throttles.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"write": API_WRITE_RATE, "login": env("API_LOGIN_RATE", "20/min")},
     "EXCEPTION_HANDLER": "clinic.api.errors.exception_handler",
     "PAGE_SIZE": 50,
@@ -199,6 +257,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"RegionEnum": "clinic.regions.REGION_CHOICES"},
+    # Served from drf-spectacular-sidecar's static files: works on a closed clinic network
+    # and under the Content-Security-Policy (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -218,6 +281,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TIMEZONE = "UTC"
+# Publishing a task from a web request makes one connection attempt of at most this many
+# seconds and never retries: a down broker must not slow or fail the answer (the notification
+# is already in the outbox; the periodic deliver_pending sends it once the broker is back).
+NOTIFY_PUBLISH_TIMEOUT = float(env("NOTIFY_PUBLISH_TIMEOUT", "0.5"))
+# A notification still pending this long after it was recorded is delivered by the sweep.
+OUTBOX_RETRY_AFTER_SECONDS = env_int("OUTBOX_RETRY_AFTER_SECONDS", 30)
+OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 30)
+# `celery -A clinic worker -B`. Each run expires after its interval, so runs queued while no
+# worker listens do not pile up (the tasks are idempotent; the next run catches up).
+CELERY_BEAT_SCHEDULE = {
+    "deliver-pending-notifications": {"task": "referrals.tasks.deliver_pending",
+                                      "schedule": OUTBOX_SWEEP_SECONDS,
+                                      "options": {"expires": OUTBOX_SWEEP_SECONDS}},
+    "ticket-reminders": {"task": "referrals.tasks.send_ticket_reminders", "schedule": 60,
+                         "options": {"expires": 60}},
+    "escalate-overdue-tickets": {"task": "referrals.tasks.escalate_overdue_tickets",
+                                 "schedule": 60, "options": {"expires": 60}},
+    "plan-checks": {"task": "referrals.tasks.check_plans", "schedule": 3600,
+                    "options": {"expires": 3600}},
+}
 
 LOGGING = {
     "version": 1,

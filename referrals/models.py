@@ -1,1 +1,185 @@
-"""Consult tickets (see referrals.services); models arrive with the consult-ticket issue."""
+"""Consult tickets, and the notifications they (and plans) cause.
+
+A ``ConsultTicket`` is the client's out-of-scope request routed to the prescriber. Once decided
+(approved, declined or withdrawn) it is a clinical record: PostgreSQL refuses any UPDATE of a
+decided ticket and any DELETE (migration 0002).
+
+Notifications leave through a transactional outbox: the service that causes an event writes an
+``Outbox`` row in its own transaction (its ``dedupe_key`` is unique, so an event is recorded
+once however often a periodic task looks for it); a Celery task turns the row into an in-app
+``Notification`` and an e-mail after commit (referrals.notifications).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+from clinic.regions import labels
+from plans.models import PlanVersion, TreatmentPlan, region_array
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ConsultTicket(models.Model):
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="tickets")
+    # The version in force when the ticket was raised: what the therapist asked against.
+    # Approval applies the change to the version in force at approval time, which may be later.
+    raised_on_version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="+")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="raised_tickets")
+    raised_at = models.DateTimeField(default=timezone.now)
+    client_request = models.TextField()  # in the client's words
+    # The structured change; each part is optional, at least one is given (services enforce).
+    add_regions = region_array(default=list, blank=True)
+    session_minutes = models.PositiveIntegerField(null=True, blank=True)  # new, longer minutes
+    extra_sessions = models.PositiveIntegerField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)  # a later last valid day
+    techniques = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    note = models.TextField(blank=True)  # the therapist's own note for the prescriber
+    session = models.ForeignKey("therapy_sessions.TherapySession", on_delete=models.PROTECT,
+                                null=True, blank=True, related_name="tickets")
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="assigned_tickets")
+    due_at = models.DateTimeField()
+    remind_at = models.DateTimeField()  # half the SLA: the assigned chiropractor is reminded
+    status = models.CharField(max_length=16, choices=TicketStatus.choices,
+                              default=TicketStatus.OPEN)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="decided_tickets")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)  # approval note, or the reason for declining
+    resulting_version = models.OneToOneField(PlanVersion, on_delete=models.PROTECT, null=True,
+                                             blank=True, related_name="approved_ticket")
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [
+            models.Index(fields=["assigned_to", "status"]),
+            models.Index(fields=["status", "due_at"]),
+        ]
+        constraints = [
+            # An open ticket carries no decision; a closed one says who closed it and when.
+            models.CheckConstraint(
+                condition=(models.Q(status="open", decided_by__isnull=True,
+                                    decided_at__isnull=True, resulting_version__isnull=True)
+                           | (~models.Q(status="open") & models.Q(decided_by__isnull=False,
+                                                                 decided_at__isnull=False))),
+                name="ticket_decision_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="approved") | models.Q(resulting_version__isnull=False),
+                name="ticket_approval_has_version",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="declined") | ~models.Q(decision_note=""),
+                name="ticket_decline_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ticket {self.pk} on plan {self.plan_id} ({self.status})"
+
+    def change_summary(self) -> str:
+        """The requested change in words: "add Left foot; 45-minute sessions; 4 more sessions"."""
+        parts = []
+        if self.add_regions:
+            parts.append(f"add {labels(self.add_regions)}")
+        if self.session_minutes:
+            parts.append(f"{self.session_minutes}-minute sessions")
+        if self.extra_sessions:
+            parts.append(f"{self.extra_sessions} more session"
+                         f"{'' if self.extra_sessions == 1 else 's'}")
+        if self.valid_until:
+            parts.append(f"valid until {self.valid_until:%Y-%m-%d}")
+        if self.techniques:
+            parts.append(f"technique{'' if len(self.techniques) == 1 else 's'}: "
+                         f"{', '.join(self.techniques)}")
+        return "; ".join(parts)
+
+    def is_overdue(self, now: dt.datetime | None = None) -> bool:
+        """Overdue is a flag, not a state: open and past its due time."""
+        return self.status == TicketStatus.OPEN and (now or timezone.now()) > self.due_at
+
+
+class NotificationKind(models.TextChoices):
+    TICKET_RAISED = "ticket_raised", "Ticket raised"
+    TICKET_DECIDED = "ticket_decided", "Ticket decided"
+    TICKET_WITHDRAWN = "ticket_withdrawn", "Ticket withdrawn"
+    TICKET_REASSIGNED = "ticket_reassigned", "Ticket reassigned"
+    TICKET_REMINDER = "ticket_reminder", "Ticket reminder"
+    TICKET_OVERDUE = "ticket_overdue", "Ticket overdue"
+    PLAN_NEARLY_USED_UP = "plan_nearly_used_up", "Plan nearly used up"
+    PLAN_ENDING = "plan_ending", "Plan ending soon"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+
+
+class Outbox(models.Model):
+    """One notification event for one recipient, written in the transaction that caused it."""
+
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    # Unique: the same event (e.g. "ticket 7 is overdue, tell admin 3") is recorded once, even
+    # when two periodic runs look for it at the same moment (the second insert is a no-op).
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    ticket = models.ForeignKey(ConsultTicket, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="outbox")
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+")
+    subject = models.CharField(max_length=200)
+    message = models.TextField()  # the in-app text (may name the patient)
+    email_body = models.TextField()  # the e-mail text (no patient details: e-mail is not private)
+    status = models.CharField(max_length=16, choices=OutboxStatus.choices,
+                              default=OutboxStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the periodic sweep may (re)try this row: shortly after creation (the task published
+    # at commit normally delivers it first), then with back-off after a failed delivery.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        verbose_name_plural = "outbox"
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient_id} ({self.status})"
+
+
+class Notification(models.Model):
+    """What a person sees in the app. Made from exactly one outbox row (unique)."""
+
+    outbox = models.OneToOneField(Outbox, on_delete=models.PROTECT, related_name="notification")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="notifications")
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    message = models.TextField()
+    ticket = models.ForeignKey(ConsultTicket, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="notifications")
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"

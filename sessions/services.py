@@ -20,6 +20,7 @@ from plans.models import TreatmentPlan
 from plans.rules import PlanViolation, ProposedSession, session_violations
 from plans.selectors import plan_usage
 from plans.validation import MAX_SESSION_MINUTES, check_range, clean_regions, clean_techniques
+from referrals.notifications import check_plan_after_session
 from sessions.models import SessionAddendum, SessionVoid, TherapySession
 
 EARLIEST_SESSION = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -74,16 +75,20 @@ def session_log(
         proposed = ProposedSession(therapist=therapist, started_at=started_at,
                                    duration_minutes=duration_minutes, regions=regions,
                                    techniques=techniques)
+        usage = plan_usage(locked, at=started_at)
         violations = session_violations(plan=locked, version=version, proposed=proposed,
-                                        usage=plan_usage(locked, at=started_at))
+                                        usage=usage)
         if violations:
             raise PlanViolation(violations)
-        return TherapySession.objects.create(
+        session = TherapySession.objects.create(
             plan=locked, plan_version=version, therapist=therapist, started_at=started_at,
             duration_minutes=duration_minutes, regions=regions, techniques=techniques,
             notes=notes, subjective=subjective, objective=objective, assessment=assessment,
             plan_notes=plan_notes,
         )
+        # One session left: the prescriber hears at once (outbox row, sent after commit).
+        check_plan_after_session(plan=locked, sessions_used=usage.sessions_used + 1, now=now)
+        return session
 
 
 def session_void(*, session: TherapySession, by: User, reason: str) -> SessionVoid:

@@ -72,3 +72,15 @@ def make_plan(*, prescriber: User, patient: Patient | None = None, **terms):
     defaults.update(terms)
     patient = patient or PatientFactory(clinic=prescriber.clinic)
     return plan_create(prescriber=prescriber, patient=patient, **defaults)
+
+
+def make_ticket(*, plan, raised_by, client_request="Can you also do my legs and feet?",
+                **change):
+    """An open consult ticket raised through referrals.services; by default the demo's
+    "legs and feet" request on ``plan``."""
+    from referrals.services import ticket_raise
+
+    if not any(k in change for k in ("add_regions", "session_minutes", "extra_sessions",
+                                     "valid_until", "techniques")):
+        change["add_regions"] = ["leg_left", "leg_right", "foot_left", "foot_right"]
+    return ticket_raise(plan=plan, raised_by=raised_by, client_request=client_request, **change)

@@ -1,10 +1,13 @@
 """Every API route (API.md "Resources"). Each app's views live in its own ``api.py``."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from clinic.api import views as clinic_views
+from clinic.audit import api as audit
 from plans import api as plans
+from plans import fhir_api as plans_fhir
+from referrals import api as referrals
 from sessions import api as sessions
 
 urlpatterns = [
@@ -18,11 +21,27 @@ urlpatterns = [
          name="api-plan-versions"),
     path("plans/<int:pk>/amend/", plans.PlanAmendView.as_view(), name="api-plan-amend"),
     path("plans/<int:pk>/status/", plans.PlanStatusView.as_view(), name="api-plan-status"),
+    path("plans/<int:pk>/fhir/", plans_fhir.PlanFhirView.as_view(), name="api-plan-fhir"),
     path("sessions/", sessions.SessionListCreateView.as_view(), name="api-sessions"),
     path("sessions/<int:pk>/", sessions.SessionDetailView.as_view(), name="api-session"),
     path("sessions/<int:pk>/void/", sessions.SessionVoidView.as_view(), name="api-session-void"),
     path("sessions/<int:pk>/addenda/", sessions.SessionAddendumView.as_view(),
          name="api-session-addenda"),
+    path("audit/", audit.AuditListView.as_view(), name="api-audit"),
+    path("tickets/", referrals.TicketListCreateView.as_view(), name="api-tickets"),
+    path("tickets/<int:pk>/", referrals.TicketDetailView.as_view(), name="api-ticket"),
+    path("tickets/<int:pk>/approve/", referrals.TicketApproveView.as_view(),
+         name="api-ticket-approve"),
+    path("tickets/<int:pk>/decline/", referrals.TicketDeclineView.as_view(),
+         name="api-ticket-decline"),
+    path("tickets/<int:pk>/withdraw/", referrals.TicketWithdrawView.as_view(),
+         name="api-ticket-withdraw"),
+    path("tickets/<int:pk>/reassign/", referrals.TicketReassignView.as_view(),
+         name="api-ticket-reassign"),
+    path("notifications/", referrals.NotificationListView.as_view(), name="api-notifications"),
+    path("notifications/<int:pk>/read/", referrals.NotificationReadView.as_view(),
+         name="api-notification-read"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: no inline script under the CSP.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,25 @@
+"""The request being served, for signal handlers that need to know who is acting."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+_current: ContextVar = ContextVar("audit_current_request", default=None)
+
+
+def current_request():
+    return _current.get()
+
+
+def enter(request):
+    request.audit_events = []
+    return _current.set(request)
+
+
+def leave(token) -> None:
+    _current.reset(token)
+
+
+def pending_events(request) -> list | None:
+    """The request's queue of sign-in events, or None outside the audit middleware."""
+    return getattr(request, "audit_events", None)

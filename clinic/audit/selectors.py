@@ -1,0 +1,35 @@
+"""Reading the audit trail: the one query behind the API, the admin page and the CSV export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+
+from clinic.audit.models import AuditEntry
+
+
+def audit_entries(*, user, patient: int | None = None, actor: str | None = None,
+                  action: str | None = None, since: dt.date | None = None,
+                  until: dt.date | None = None) -> QuerySet[AuditEntry]:
+    """The entries ``user`` may read, newest first: a clinic admin's own clinic (a superuser
+    without a clinic: all). ``actor`` is a user id or a username; dates are inclusive, UTC."""
+    qs = AuditEntry.objects.all()
+    if not user.is_superuser or user.clinic_id:
+        qs = qs.filter(clinic_id=user.clinic_id)
+    if patient is not None:
+        qs = qs.filter(patient_id=patient)
+    if actor:
+        by_name = Q(actor_username=actor)
+        qs = qs.filter(by_name | Q(actor_id=int(actor)) if actor.isdigit() else by_name)
+    if action:
+        qs = qs.filter(action=action)
+    if since:
+        qs = qs.filter(at__gte=_midnight_utc(since))
+    if until:
+        qs = qs.filter(at__lt=_midnight_utc(until + dt.timedelta(days=1)))
+    return qs.order_by("-id")  # chain order: newest first
+
+
+def _midnight_utc(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)

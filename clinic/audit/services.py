@@ -1,0 +1,163 @@
+"""Writing the audit trail, and checking that nobody rewrote it.
+
+``audit_record`` is the only writer. Each clinic's entries form a hash chain: an entry's
+``hash`` is SHA-256 over its canonical fields and the previous entry's hash, so editing,
+inserting or removing an entry anywhere but at the very end breaks every later link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from clinic.audit.models import AuditEntry, Outcome
+
+GENESIS = "0" * 64
+
+# The fields the hash covers, in this order. Adding a field later means a new hash version.
+HASHED_FIELDS = (
+    "at", "clinic_id", "actor_id", "actor_username", "role", "action", "object_type",
+    "object_id", "object_version", "patient_id", "ip", "request_id", "outcome", "status_code",
+    "method", "path", "detail",
+)
+
+
+def _canonical_value(name: str, value):
+    if value is None:
+        return None
+    if name == "at":
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    if name == "ip":
+        # PostgreSQL's inet may print an address differently from how it was written.
+        return ipaddress.ip_address(value).exploded
+    return value
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    """SHA-256 over the entry's canonical fields and its ``prev_hash``."""
+    fields = [_canonical_value(name, getattr(entry, name)) for name in HASHED_FIELDS]
+    payload = json.dumps([entry.prev_hash, fields], sort_keys=True, separators=(",", ":"),
+                         ensure_ascii=True, default=str)
+    return hashlib.sha256(payload.encode("ascii")).hexdigest()
+
+
+def outcome_for(status_code: int | None) -> str:
+    """How an HTTP status reads in the trail."""
+    if status_code is None or status_code < 400:
+        return Outcome.SUCCESS
+    if status_code in (401, 403, 405, 429):
+        return Outcome.DENIED
+    if status_code == 404:
+        return Outcome.NOT_FOUND
+    if status_code == 409:
+        return Outcome.REFUSED
+    if status_code < 500:
+        return Outcome.INVALID
+    return Outcome.ERROR
+
+
+def audit_record(
+    *,
+    action: str,
+    outcome: str = Outcome.SUCCESS,
+    clinic_id: int | None = None,
+    actor=None,
+    actor_username: str = "",
+    role: str = "",
+    object_type: str = "",
+    object_id: str | int | None = "",
+    object_version: int | None = None,
+    patient_id: int | None = None,
+    ip: str | None = None,
+    request_id: str = "",
+    status_code: int | None = None,
+    method: str = "",
+    path: str = "",
+    detail: dict | None = None,
+) -> AuditEntry:
+    """Append one entry to the clinic's chain. Never pass patient data values (names, notes,
+    dates of birth): ids, codes and the outcome only.
+
+    The chain head is read under a per-clinic transaction-level advisory lock (taken by the
+    SQL function ``plankeeper_audit_head``), so two concurrent writers cannot both link to the
+    same predecessor: the chain stays a line, not a tree.
+    """
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_username = actor_username or actor.get_username()
+        role = role or (actor.role or ("superuser" if actor.is_superuser else ""))
+        actor_id = actor.pk
+    else:
+        actor_id = None
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT plankeeper_audit_head(%s)", [clinic_id])
+            prev_hash = cursor.fetchone()[0]
+        entry = AuditEntry(
+            at=timezone.now(), clinic_id=clinic_id, actor_id=actor_id,
+            actor_username=(actor_username or "")[:150], role=role or "", action=action,
+            object_type=object_type or "", object_id=str(object_id or "")[:64],
+            object_version=object_version, patient_id=patient_id, ip=ip,
+            request_id=request_id or "", outcome=outcome, status_code=status_code,
+            method=method or "", path=(path or "")[:300], detail=detail or {},
+            prev_hash=prev_hash,
+        )
+        entry.hash = entry_hash(entry)
+        entry.save(force_insert=True)
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    clinic_id: int | None
+    entry_id: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ChainSummary:
+    clinic_id: int | None
+    entries: int
+    head: str
+    problem: ChainProblem | None
+
+
+def chain_ids() -> list[int | None]:
+    """Every chain present: one per clinic, plus the clinic-less one (None) if used."""
+    return list(AuditEntry.objects.order_by().values_list("clinic_id", flat=True).distinct())
+
+
+def verify_chain(*, clinic_id: int | None) -> ChainSummary:
+    """Recompute one clinic's chain from its first entry; stop at the first broken link.
+
+    A removed entry shows as the next entry's ``prev_hash`` not matching its new predecessor;
+    an edited one as its own hash not matching its fields. Removing the newest entries leaves
+    a shorter valid chain: compare the reported head with one recorded elsewhere.
+    """
+    expected_prev = GENESIS
+    count = 0
+    entries: Iterator[AuditEntry] = (
+        AuditEntry.objects.filter(clinic_id=clinic_id).order_by("id").iterator(chunk_size=2000)
+    )
+    previous_id = None
+    for entry in entries:
+        count += 1
+        if entry.prev_hash != expected_prev:
+            where = f"after entry #{previous_id}" if previous_id else "at the start of the chain"
+            return ChainSummary(clinic_id, count, expected_prev, ChainProblem(
+                clinic_id, entry.pk,
+                f"entry #{entry.pk} does not link to the entry before it ({where}): "
+                "an entry is missing or was altered"))
+        if entry_hash(entry) != entry.hash:
+            return ChainSummary(clinic_id, count, expected_prev, ChainProblem(
+                clinic_id, entry.pk,
+                f"entry #{entry.pk} was altered: its hash does not match its fields"))
+        expected_prev = entry.hash
+        previous_id = entry.pk
+    return ChainSummary(clinic_id, count, expected_prev, None)

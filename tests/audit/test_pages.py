@@ -1,0 +1,67 @@
+"""Pages that show or change patient data are in the audit trail too, one entry a request."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+
+def test_opening_a_plan_card_is_a_read_of_that_patients_plan(client, therapist, plan, patient,
+                                                              trail):
+    client.force_login(therapist)
+    t = trail()
+    assert client.get(f"/plans/{plan.id}/").status_code == 200
+    [entry] = t.since()
+    assert (entry.action, entry.object_type, entry.object_id) == ("read", "plan", str(plan.id))
+    assert (entry.patient_id, entry.actor_id, entry.role) == (patient.id, therapist.id,
+                                                              "therapist")
+
+
+def test_opening_a_patient_is_a_read_of_that_patient(client, chiro, patient, trail):
+    client.force_login(chiro)
+    t = trail()
+    assert client.get(f"/patients/{patient.id}/").status_code == 200
+    [entry] = t.since()
+    assert (entry.action, entry.object_type, entry.patient_id) == ("read", "patient", patient.id)
+
+
+def test_a_patient_search_keeps_no_search_words(client, therapist, patient, trail):
+    client.force_login(therapist)
+    t = trail()
+    client.get("/patients/search/?q=Casey")
+    [entry] = t.since()
+    assert entry.path == "/patients/search/?q" and entry.action == "read"
+
+
+def test_logging_a_session_from_the_plan_card_is_a_create_for_that_patient(client, therapist,
+                                                                            plan, patient, trail):
+    client.force_login(therapist)
+    t = trail()
+    started = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    response = client.post(f"/plans/{plan.id}/sessions/new/", {
+        "started_at": started, "duration_minutes": 30, "regions": ["cervical"]})
+    assert response.status_code in (200, 302), response.content[:500]
+    [entry] = t.since()
+    assert (entry.action, entry.patient_id, entry.outcome) == ("create", patient.id, "success")
+
+
+def test_another_clinics_plan_page_is_logged_as_not_found(client, other_therapist, plan, trail):
+    client.force_login(other_therapist)
+    t = trail()
+    assert client.get(f"/plans/{plan.id}/").status_code == 404
+    [entry] = t.since()
+    assert (entry.outcome, entry.patient_id) == ("not_found", None)
+
+
+def test_the_home_worklist_is_a_read(client, therapist, plan, trail):
+    client.force_login(therapist)
+    t = trail()
+    assert client.get("/").status_code == 200
+    [entry] = t.since()
+    assert (entry.action, entry.object_type) == ("read", "worklist")
+
+
+def test_signed_out_visitors_are_logged_as_denied(client, plan, trail):
+    t = trail()
+    assert client.get(f"/plans/{plan.id}/").status_code == 302
+    [entry] = t.since()
+    assert (entry.outcome, entry.actor_id) == ("denied", None)

@@ -2,19 +2,30 @@
 
 Every error body is ``{"code": ..., "detail": ...}``; a 400 adds ``"errors": {field: [msgs]}``
 so the client knows which field to fix; a refused session (409) adds ``"violations"``.
+The same shape comes from DRF's own refusals (401, 403, 404, 405, 415, 429), from an
+oversized body (413), and, under ``/api/``, from Django itself when no view answered
+(``handler404`` and friends in ``clinic.urls``).
 """
 
 from __future__ import annotations
 
+import logging
+
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db import DataError
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from clinic.api.parsers import RequestTooLarge
 from clinic.errors import Conflict
 from plans.rules import PlanViolation
+
+log = logging.getLogger(__name__)
 
 
 def _flatten(detail) -> str:
@@ -42,7 +53,21 @@ def validation_response(errors: dict) -> Response:
     )
 
 
+def _error(code: str, detail: str, status_code: int, **extra) -> Response:
+    return Response({"code": code, "detail": detail, **extra}, status=status_code)
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, BadRequest | SuspiciousOperation):
+        return _error("bad_request", "The request is malformed.", status.HTTP_400_BAD_REQUEST)
+    elif isinstance(exc, DataError):
+        # A value the database cannot hold (e.g. an id beyond bigint) slipped past validation:
+        # still the client's input, so a 400; logged so the missing check gets added.
+        log.warning("DataError answered as 400: %s", exc)
+        return _error("invalid", "A value in the request is out of range or malformed.",
+                      status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, PlanViolation):
         return Response(
             {"code": "plan_violation", "detail": exc.detail,
@@ -78,3 +103,37 @@ def exception_handler(exc, context):
         body["retry_after_seconds"] = int(exc.wait) + 1
     response.data = body
     return response
+
+
+# --- Django's own answers under /api/ (no DRF view ran): the same JSON shape ---------------
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_bad_request(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"code": "bad_request", "detail": "The request is malformed."},
+                            status=400)
+    return defaults.bad_request(request, exception)
+
+
+def api_permission_denied(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"code": "permission_denied", "detail": "Permission denied."},
+                            status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def api_not_found(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"code": "not_found", "detail": "No such API endpoint."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def api_server_error(request):
+    if _is_api(request):
+        return JsonResponse({"code": "server_error",
+                             "detail": "Something went wrong on our side; it has been logged."},
+                            status=500)
+    return defaults.server_error(request)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IdempotencyConfig(AppConfig):
+    name = "clinic.idempotency"
+    label = "idempotency"
+    verbose_name = "Idempotent requests"

@@ -1,0 +1,68 @@
+"""``GET /api/plans/{id}/fhir/``: the plan as a FHIR R4 Bundle (see ``plans.fhir``)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clinic.api.permissions import IsClinicStaff
+from plans.fhir import plan_fhir_bundle
+from plans.selectors import plans_visible_to
+
+
+class FhirJSONRenderer(JSONRenderer):
+    """Lets a FHIR client ask for ``Accept: application/fhir+json``; the body is the same."""
+
+    media_type = "application/fhir+json"
+    format = "fhir"
+
+
+_RESOURCE = {
+    "type": "object",
+    "required": ["resourceType", "id"],
+    "properties": {"resourceType": {"type": "string"}, "id": {"type": "string"}},
+    "additionalProperties": True,
+}
+FHIR_BUNDLE_SCHEMA = {
+    "type": "object",
+    "description": "An HL7 FHIR R4 Bundle of type collection "
+                   "(https://hl7.org/fhir/R4/bundle.html).",
+    "required": ["resourceType", "type", "entry"],
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["Bundle"]},
+        "id": {"type": "string"},
+        "meta": {"type": "object", "additionalProperties": True},
+        "type": {"type": "string", "enum": ["collection"]},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "entry": {"type": "array", "items": {
+            "type": "object",
+            "required": ["fullUrl", "resource"],
+            "properties": {"fullUrl": {"type": "string", "pattern": "^urn:uuid:"},
+                           "resource": _RESOURCE},
+        }},
+    },
+}
+
+
+class PlanFhirView(APIView):
+    """Every role of the plan's clinic may export it; another clinic's plan is a 404."""
+
+    permission_classes = [IsClinicStaff]
+    renderer_classes = [JSONRenderer, FhirJSONRenderer]
+
+    @extend_schema(
+        summary="The plan as a FHIR R4 Bundle",
+        description="Patient, Organization, Practitioner(s) and PractitionerRole(s), CarePlan, "
+                    "a ServiceRequest per plan version (avoided regions as a ServiceRequest "
+                    "with doNotPerform), an Encounter and a Procedure per session (voided: "
+                    "entered-in-error) and a Task per consult ticket. Body sites are SNOMED "
+                    "CT coded; fullUrls are stable urn:uuid values.",
+        responses={200: OpenApiResponse(response=FHIR_BUNDLE_SCHEMA,
+                                        description="FHIR R4 Bundle (collection)")},
+    )
+    def get(self, request, pk: int):
+        plan = get_object_or_404(plans_visible_to(request.user), pk=pk)
+        return Response(plan_fhir_bundle(plan=plan))

@@ -1,0 +1,70 @@
+"""What every page view shares: the same role rules as the API, and the clinic's clock.
+
+A page answers like the API: signed out -> the login page; a role that may not do the action
+-> 403 (the 403 page); another clinic's object -> 404 (views fetch through the clinic-scoped
+selectors, so it simply is not found).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+
+from clinic.models import Role
+
+
+def role_required(*roles: str):
+    """Signed-in staff of a clinic; with ``roles``, only those roles (others get a 403).
+
+    The clinic's time zone is active while the view runs, so forms read and pages show
+    local times, as the scope rule counts days and weeks in the clinic's zone.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user.clinic_id or not user.role:
+                raise PermissionDenied("You do not belong to a clinic.")
+            if roles and user.role not in roles:
+                raise PermissionDenied("Your role may not do this.")
+            with timezone.override(user.clinic.tz):
+                return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = role_required()
+therapist_required = role_required(Role.THERAPIST)
+chiropractor_required = role_required(Role.CHIROPRACTOR)
+admin_required = role_required(Role.ADMIN)
+
+
+def is_htmx(request) -> bool:
+    """A partial update asked for by htmx (the page without JavaScript gets whole pages)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def page_status(request, status: int) -> int:
+    """The status for a re-rendered form: 400/409 as the API for a whole page; 200 for htmx.
+
+    A browser logs every 4xx answer to a script request as a console error, and the pages
+    must run without console errors; the fragment itself says what was refused
+    (role="alert"), and the outcome travels in the ``X-Outcome-Status`` header.
+    """
+    return 200 if is_htmx(request) else status
+
+
+def render_outcome(request, template: str, context: dict, status: int):
+    """Render a form's answer with ``page_status`` and the true outcome in a header."""
+    response = render(request, template, context, status=page_status(request, status))
+    response["X-Outcome-Status"] = str(status)
+    return response

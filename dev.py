@@ -25,14 +25,14 @@ PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 def run(*args: str | Path, env: dict | None = None) -> None:
     print("+", " ".join(str(a) for a in args), flush=True)
-    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)  # noqa: S603 - our own argv
     if result.returncode:
         sys.exit(result.returncode)
 
 
 def install(extra: str) -> None:
     """Create .venv and install the project's dependencies, unless already done for them."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - say it plainly before pip fails obscurely
         sys.exit("Plan-keeper needs Python 3.11 or newer.")
     if not PYTHON.exists():
         print(f"Creating a virtual environment in {VENV}", flush=True)

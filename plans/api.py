@@ -43,6 +43,12 @@ class ClinicScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         user = self.context["request"].user
         return self.queryset.filter(clinic_id=user.clinic_id)
 
+    def to_internal_value(self, data):
+        # The database casts with int(): 12.5 would silently name record 12.
+        if isinstance(data, float) and not data.is_integer():
+            self.fail("incorrect_type", data_type="fractional number")
+        return super().to_internal_value(data)
+
 
 # --- output -------------------------------------------------------------------------------
 

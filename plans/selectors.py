@@ -25,7 +25,7 @@ def plans_with_usage(qs: QuerySet[TreatmentPlan], *, at: dt.datetime | None = No
         "clinic", "patient", "prescriber", "current_version", "current_version__signed_by"
     ).annotate(
         sessions_used=Count("sessions", filter=Q(sessions__void__isnull=True), distinct=True),
-    )
+    ).order_by(*TreatmentPlan._meta.ordering)  # Meta.ordering is dropped from GROUP BY queries
 
 
 def plan_usage(plan: TreatmentPlan, *, at: dt.datetime | None = None) -> PlanUsage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -12,6 +13,7 @@ from rest_framework.views import APIView
 from clinic.api.permissions import IsClinicStaff, IsTherapist
 from clinic.api.schema import ERRORS, PlanViolationSerializer
 from clinic.api.throttles import WriteRateThrottle
+from clinic.idempotency.api import idempotent
 from plans.api import ClinicScopedPrimaryKeyField, region_list, technique_list
 from plans.models import TreatmentPlan
 from plans.validation import MAX_SESSION_MINUTES
@@ -28,6 +30,8 @@ class AddendumSerializer(serializers.ModelSerializer):
 
 
 class SessionSerializer(serializers.ModelSerializer):
+    # The patient, so a client (and the audit trail) need not look the plan up.
+    patient = serializers.IntegerField(source="plan.patient_id", read_only=True)
     plan_version = serializers.IntegerField(source="plan_version.number")
     therapist_name = serializers.CharField(source="therapist.display_name")
     voided = serializers.SerializerMethodField()
@@ -37,8 +41,8 @@ class SessionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TherapySession
-        fields = ["id", "plan", "plan_version", "therapist", "therapist_name", "started_at",
-                  "duration_minutes", "regions", "techniques", "notes", "subjective",
+        fields = ["id", "plan", "patient", "plan_version", "therapist", "therapist_name",
+                  "started_at", "duration_minutes", "regions", "techniques", "notes", "subjective",
                   "objective", "assessment", "plan_notes", "voided", "void_reason", "voided_at",
                   "addenda", "created_at"]
 
@@ -57,9 +61,19 @@ class SessionSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(void.voided_at) if void else None
 
 
+class ClinicLocalDateTimeField(serializers.DateTimeField):
+    """A moment; one without a UTC offset is the clinic's wall-clock time (read in the plan's
+    clinic zone by the serializer), not the server's: "10:00" at the front desk is local."""
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            return value  # localised in SessionCreateSerializer.validate, once the plan is known
+        return super().enforce_timezone(value)
+
+
 class SessionCreateSerializer(serializers.Serializer):
     plan = ClinicScopedPrimaryKeyField(queryset=TreatmentPlan.objects.all())
-    started_at = serializers.DateTimeField()
+    started_at = ClinicLocalDateTimeField()
     duration_minutes = serializers.IntegerField(min_value=1, max_value=MAX_SESSION_MINUTES)
     regions = region_list(allow_empty=False)
     techniques = technique_list(required=False)
@@ -68,6 +82,16 @@ class SessionCreateSerializer(serializers.Serializer):
     objective = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)
     assessment = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)
     plan_notes = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)
+
+    def validate(self, attrs):
+        started_at = attrs["started_at"]
+        if timezone.is_naive(started_at):
+            try:
+                attrs["started_at"] = timezone.make_aware(started_at, attrs["plan"].clinic.tz)
+            except (OverflowError, ValueError):
+                raise serializers.ValidationError(
+                    {"started_at": "Datetime value out of range."}) from None
+        return attrs
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -80,8 +104,17 @@ class AddendumCreateSerializer(serializers.Serializer):
 
 def sessions_visible_to(user):
     return (TherapySession.objects.filter(plan__clinic_id=user.clinic_id)
-            .select_related("plan_version", "therapist", "void")
+            .select_related("plan", "plan_version", "therapist", "void")
             .prefetch_related("addenda"))
+
+
+def just_logged(session: TherapySession) -> TherapySession:
+    """A session session_log has just created has no void and no addenda yet: record that on
+    the instance, so answering with it costs no query (its plan, version and therapist are
+    already the objects the service used)."""
+    TherapySession.void.related.set_cached_value(session, None)
+    session._prefetched_objects_cache = {"addenda": SessionAddendum.objects.none()}
+    return session
 
 
 class SessionFilter(django_filters.FilterSet):
@@ -115,11 +148,13 @@ class SessionListCreateView(generics.ListAPIView):
         description="Log a session. Outside the plan: 409 `plan_violation` naming every "
                     "violated rule; nothing is saved.",
     )
+    @idempotent
     def post(self, request):
         data = SessionCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         session = session_log(therapist=request.user, **data.validated_data)
-        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+        return Response(SessionSerializer(just_logged(session)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class SessionDetailView(generics.RetrieveAPIView):

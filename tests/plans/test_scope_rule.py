@@ -81,7 +81,8 @@ def test_longer_session_than_prescribed_is_refused_with_the_limit(api, therapist
 
 def test_used_up_plan_refuses_another_session(api, therapist, chiro, patient):
     plan = make_plan(prescriber=chiro, patient=patient, sessions_authorized=3,
-                     sessions_per_week=None, valid_from=timezone.localdate() - dt.timedelta(days=10))
+                     sessions_per_week=None,
+                     valid_from=timezone.localdate() - dt.timedelta(days=10))
     fill(plan, therapist, 3)
     response = log(api, therapist, plan)
     assert codes(response) == ["sessions_exhausted"]

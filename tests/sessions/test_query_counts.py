@@ -1,0 +1,104 @@
+"""Logging a session costs the same number of queries whatever the plan's history.
+
+The usage count is one aggregate query and the plan is one locked row, so a plan with 500
+earlier sessions must not make a session log slower in queries than a plan with 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from sessions.models import TherapySession
+from sessions.services import session_log
+from tests.factories import make_plan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_write_throttle(settings):
+    settings.API_WRITE_RATE = None
+
+
+def plan_with_history(chiro, patient, therapist, earlier: int):
+    """A roomy plan that already has ``earlier`` sessions, spread over the past days."""
+    plan = make_plan(prescriber=chiro, patient=patient, sessions_authorized=10_000,
+                     sessions_per_week=None,
+                     valid_from=timezone.localdate() - dt.timedelta(days=60))
+    start = timezone.now() - dt.timedelta(days=50)
+    TherapySession.objects.bulk_create(
+        TherapySession(plan=plan, plan_version=plan.current_version, therapist=therapist,
+                       started_at=start + dt.timedelta(minutes=i), duration_minutes=30,
+                       regions=["cervical"])
+        for i in range(earlier)
+    )
+    return plan
+
+
+def queries_to_log(client, plan) -> tuple[int, list[str]]:
+    body = {"plan": plan.pk, "started_at": timezone.now().isoformat(), "duration_minutes": 30,
+            "regions": ["cervical"]}
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/sessions/", body, format="json")
+    assert response.status_code == 201, response.content
+    return len(captured), [q["sql"] for q in captured.captured_queries]
+
+
+def test_logging_a_session_costs_the_same_queries_with_1_or_500_earlier_sessions(
+        api, chiro, patient, therapist):
+    client = api(therapist)
+    few = plan_with_history(chiro, patient, therapist, 1)
+    many = plan_with_history(chiro, patient, therapist, 500)
+    client.get("/api/me/")  # warm-up: content types, token row, etc. are not what we measure
+    n_few, sql_few = queries_to_log(client, few)
+    n_many, sql_many = queries_to_log(client, many)
+    assert n_few == n_many, "\n".join(sql_many)
+    assert TherapySession.objects.filter(plan=many).count() == 501
+
+
+def test_the_service_alone_costs_the_same_queries_with_1_or_500_earlier_sessions(
+        chiro, patient, therapist):
+    counts = []
+    for earlier in (1, 500):
+        plan = plan_with_history(chiro, patient, therapist, earlier)
+        with CaptureQueriesContext(connection) as captured:
+            session_log(plan=plan, therapist=therapist, started_at=timezone.now(),
+                        duration_minutes=30, regions=["cervical"])
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+def test_query_budget_of_a_session_log_and_of_me(api, therapist, plan, django_assert_num_queries,
+                                                 django_assert_max_num_queries):
+    """A budget, so a new per-request query (an N+1 in the answer, say) is noticed.
+
+    GET /api/me/: the token with its user and clinic, one query. POST /api/sessions/ (12 in a
+    test, where transactions are savepoints): the token; the plan named in the body (scoped to
+    the clinic); the locked plan; its usage; the insert; the usage again for the "one session
+    left" notice; the audit chain head and entry; two savepoints and their releases.
+    """
+    client = api(therapist)
+    client.get("/api/me/")
+    with django_assert_num_queries(1):
+        assert client.get("/api/me/").status_code == 200
+    body = {"plan": plan.pk, "started_at": timezone.now().isoformat(), "duration_minutes": 30,
+            "regions": ["cervical"]}
+    with django_assert_max_num_queries(12):
+        assert client.post("/api/sessions/", body, format="json").status_code == 201
+
+
+def test_the_answer_to_a_log_matches_what_the_session_page_says(api, therapist, plan):
+    """The 201 answer is built without re-reading the session: it must still be the truth."""
+    client = api(therapist)
+    body = {"plan": plan.pk, "started_at": timezone.now().isoformat(), "duration_minutes": 25,
+            "regions": ["cervical"], "notes": "tight left trapezius"}
+    logged = client.post("/api/sessions/", body, format="json").json()
+    detail = client.get(f"/api/sessions/{logged['id']}/").json()
+    assert logged == detail
+    assert (logged["voided"], logged["addenda"], logged["patient"]) == (False, [],
+                                                                       plan.patient_id)

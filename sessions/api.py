@@ -23,28 +23,37 @@ from sessions.services import session_add_addendum, session_log, session_void
 TEXT_LIMIT = 10_000
 
 
-class AddendumSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = SessionAddendum
-        fields = ["id", "text", "author", "created_at"]
+# Plain serializers with explicit fields: a ModelSerializer introspects the model on every
+# use, which is a measurable share of the session-logging request (see scripts/benchmark.py).
+class AddendumSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    author = serializers.IntegerField(source="author_id", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    plan = serializers.IntegerField(source="plan_id", read_only=True)
     # The patient, so a client (and the audit trail) need not look the plan up.
     patient = serializers.IntegerField(source="plan.patient_id", read_only=True)
-    plan_version = serializers.IntegerField(source="plan_version.number")
-    therapist_name = serializers.CharField(source="therapist.display_name")
+    plan_version = serializers.IntegerField(source="plan_version.number", read_only=True)
+    therapist = serializers.IntegerField(source="therapist_id", read_only=True)
+    therapist_name = serializers.CharField(source="therapist.display_name", read_only=True)
+    started_at = serializers.DateTimeField(read_only=True)
+    duration_minutes = serializers.IntegerField(read_only=True)
+    regions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    techniques = serializers.ListField(child=serializers.CharField(), read_only=True)
+    notes = serializers.CharField(read_only=True)
+    subjective = serializers.CharField(read_only=True)
+    objective = serializers.CharField(read_only=True)
+    assessment = serializers.CharField(read_only=True)
+    plan_notes = serializers.CharField(read_only=True)
     voided = serializers.SerializerMethodField()
     void_reason = serializers.SerializerMethodField()
     voided_at = serializers.SerializerMethodField()
     addenda = AddendumSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = TherapySession
-        fields = ["id", "plan", "patient", "plan_version", "therapist", "therapist_name",
-                  "started_at", "duration_minutes", "regions", "techniques", "notes", "subjective",
-                  "objective", "assessment", "plan_notes", "voided", "void_reason", "voided_at",
-                  "addenda", "created_at"]
+    created_at = serializers.DateTimeField(read_only=True)
 
     def _void(self, session):
         return session.void if session.is_voided else None

@@ -195,6 +195,18 @@ def _amendment(ticket: ConsultTicket, current: PlanVersion) -> dict[str, Any]:
     return changes
 
 
+def _close(ticket: ConsultTicket, *, status: str, by: User, now: dt.datetime, note: str,
+           also: list[str] | None = None) -> None:
+    """Record the one decision an open ticket gets (approved, declined or withdrawn): who, when
+    and why. The database refuses any later change to a closed ticket."""
+    ticket.status = status
+    ticket.decided_by = by
+    ticket.decided_at = now
+    ticket.decision_note = note
+    ticket.save(update_fields=["status", "decided_by", "decided_at", "decision_note",
+                               *(also or [])])
+
+
 def ticket_approve(
     *, ticket: ConsultTicket, by: User, note: str = "", now: dt.datetime | None = None
 ) -> ConsultTicket:
@@ -223,13 +235,9 @@ def ticket_approve(
         if note:
             reason += f" {note}"
         version = plan_amend(plan=plan, by=by, reason=reason, changes=changes, covering=True)
-        locked.status = TicketStatus.APPROVED
-        locked.decided_by = by
-        locked.decided_at = now
-        locked.decision_note = note
         locked.resulting_version = version
-        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note",
-                                   "resulting_version"])
+        _close(locked, status=TicketStatus.APPROVED, by=by, now=now, note=note,
+               also=["resulting_version"])
         notifications.notify_ticket_decided(locked)
     return locked
 
@@ -248,11 +256,7 @@ def ticket_decline(
         locked = _lock_open(ticket)
         _require_assigned(locked, by)
         _require_open(locked)
-        locked.status = TicketStatus.DECLINED
-        locked.decided_by = by
-        locked.decided_at = now
-        locked.decision_note = reason
-        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        _close(locked, status=TicketStatus.DECLINED, by=by, now=now, note=reason)
         notifications.notify_ticket_decided(locked)
     return locked
 
@@ -269,11 +273,7 @@ def ticket_withdraw(
         if by.pk != locked.raised_by_id:
             raise PermissionDenied("Only the therapist who raised this ticket may withdraw it.")
         _require_open(locked)
-        locked.status = TicketStatus.WITHDRAWN
-        locked.decided_by = by
-        locked.decided_at = now
-        locked.decision_note = note
-        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        _close(locked, status=TicketStatus.WITHDRAWN, by=by, now=now, note=note)
         notifications.notify_ticket_withdrawn(locked)
     return locked
 

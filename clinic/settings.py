@@ -126,6 +126,10 @@ if _database_url is None:
 
     _database_url = database_url(BASE_DIR)
 DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+# A socket given as "?host=/path" (the embedded server's URL) belongs in HOST, where Django
+# and anything deriving a URL from these settings (the broker tests' worker) look for it.
+if not DATABASES["default"]["HOST"] and DATABASES["default"].get("OPTIONS", {}).get("host"):
+    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("Plan-keeper runs on PostgreSQL only; DATABASE_URL must be postgres://")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 
 
 class RejectNulBytesMiddleware:
@@ -23,4 +24,28 @@ class RejectNulBytesMiddleware:
                  "errors": {"url": ["NUL characters are not allowed."]}},
                 status=400,
             )
+        return self.get_response(request)
+
+
+class ApiTrailingSlashMiddleware:
+    """Serve ``/api/plans`` as ``/api/plans/`` instead of redirecting.
+
+    Django's APPEND_SLASH answers a missing slash with a redirect, which drops a POST body
+    (and, with DEBUG on, raises a 500). API clients often leave the slash off: route them to
+    the same view, so the contract's names work either way.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/api/") and not path.endswith("/"):
+            try:
+                resolve(path + "/")
+            except Resolver404:
+                pass
+            else:
+                request.path_info = path + "/"
+                request.path = request.path + "/"
         return self.get_response(request)

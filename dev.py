@@ -59,7 +59,8 @@ def demo(args: list[str]) -> None:
     run(PYTHON, "manage.py", "migrate", "--no-input", env=env)
     run(PYTHON, "manage.py", "seed_demo", *args, env=env)
     print("\nPlan-keeper runs at http://127.0.0.1:8000/  (Ctrl+C stops it)\n", flush=True)
-    run(PYTHON, "manage.py", "runserver", "127.0.0.1:8000", env=env)
+    # --noreload: one server process, so Ctrl+C (or SIGTERM) also stops the embedded PostgreSQL.
+    run(PYTHON, "manage.py", "runserver", "127.0.0.1:8000", "--noreload", env=env)
 
 
 def test(args: list[str]) -> None:

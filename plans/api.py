@@ -71,7 +71,7 @@ class PlanSerializer(serializers.ModelSerializer):
     valid_until = serializers.DateField(source="current_version.valid_until")
     current_version = PlanVersionSerializer()
     sessions_used = serializers.IntegerField()
-    sessions_remaining = serializers.SerializerMethodField()
+    sessions_remaining = serializers.IntegerField()
 
     class Meta:
         model = TreatmentPlan
@@ -81,9 +81,6 @@ class PlanSerializer(serializers.ModelSerializer):
 
     def get_status(self, plan: TreatmentPlan) -> str:
         return plan.effective_status()
-
-    def get_sessions_remaining(self, plan: TreatmentPlan) -> int:
-        return max(plan.current_version.sessions_authorized - plan.sessions_used, 0)
 
 
 # --- input --------------------------------------------------------------------------------

@@ -57,6 +57,11 @@ class TreatmentPlan(models.Model):
     def local_today(self) -> dt.date:
         return timezone.localdate(timezone=self.clinic.tz)
 
+    @property
+    def sessions_remaining(self) -> int:
+        """Authorised sessions not yet used (needs ``sessions_used`` from plans_with_usage)."""
+        return max(self.current_version.sessions_authorized - self.sessions_used, 0)
+
     def effective_status(self, on: dt.date | None = None) -> str:
         """The stored status, or "expired" for an active plan past its last valid day."""
         on = on or self.local_today()

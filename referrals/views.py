@@ -144,7 +144,7 @@ def admin_home(request):
     for plan in attention:
         plan.ending_soon = plan.current_version.valid_until <= today + dt.timedelta(
             days=PLAN_ENDING_DAYS)
-        plan.left = max(plan.current_version.sessions_authorized - plan.sessions_used, 0)
+        plan.left = plan.sessions_remaining
     activity = list(AuditEntry.objects.filter(clinic_id=user.clinic_id)
                     .exclude(action=Action.READ).order_by("-at", "-id")[:ACTIVITY_SHOWN])
     return render(request, "home/admin.html", {

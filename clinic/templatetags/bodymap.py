@@ -187,4 +187,4 @@ def region_labels(codes) -> str:
 @register.filter
 def sessions_left(plan) -> int:
     """Authorised sessions not yet used (``plan`` comes from plans_with_usage)."""
-    return max(plan.current_version.sessions_authorized - plan.sessions_used, 0)
+    return plan.sessions_remaining

@@ -14,13 +14,15 @@ from clinic.api.permissions import IsClinicStaff, IsTherapist
 from clinic.api.schema import ERRORS, PlanViolationSerializer
 from clinic.api.throttles import WriteRateThrottle
 from clinic.idempotency.api import idempotent
-from plans.api import ClinicScopedPrimaryKeyField, region_list, technique_list
-from plans.models import TreatmentPlan
+from plans.api import region_list, technique_list
 from plans.validation import MAX_SESSION_MINUTES
 from sessions.models import SessionAddendum, TherapySession
 from sessions.services import session_add_addendum, session_log, session_void
 
 TEXT_LIMIT = 10_000
+
+
+_moment = serializers.DateTimeField().to_representation  # ISO 8601, as every DRF field
 
 
 # Plain serializers with explicit fields: a ModelSerializer introspects the model on every
@@ -67,21 +69,56 @@ class SessionSerializer(serializers.Serializer):
 
     def get_voided_at(self, session) -> str | None:
         void = self._void(session)
-        return serializers.DateTimeField().to_representation(void.voided_at) if void else None
+        return _moment(void.voided_at) if void else None
+
+    def to_representation(self, session):
+        """The fields declared above, written out.
+
+        The declarations stay the schema and the contract; this only skips DRF's generic
+        walk over deep-copied bound fields, a measurable share of logging a session (see
+        scripts/benchmark.py). tests/sessions/test_representation.py holds the two equal.
+        """
+        void = self._void(session)
+        return {
+            "id": session.pk,
+            "plan": session.plan_id,
+            "patient": session.plan.patient_id,
+            "plan_version": session.plan_version.number,
+            "therapist": session.therapist_id,
+            "therapist_name": session.therapist.display_name,
+            "started_at": _moment(session.started_at),
+            "duration_minutes": session.duration_minutes,
+            "regions": [str(r) for r in session.regions],
+            "techniques": [str(t) for t in session.techniques],
+            "notes": session.notes,
+            "subjective": session.subjective,
+            "objective": session.objective,
+            "assessment": session.assessment,
+            "plan_notes": session.plan_notes,
+            "voided": void is not None,
+            "void_reason": void.reason if void else None,
+            "voided_at": _moment(void.voided_at) if void else None,
+            "addenda": [{"id": a.pk, "text": a.text, "author": a.author_id,
+                         "created_at": _moment(a.created_at)} for a in session.addenda.all()],
+            "created_at": _moment(session.created_at),
+        }
 
 
 class ClinicLocalDateTimeField(serializers.DateTimeField):
-    """A moment; one without a UTC offset is the clinic's wall-clock time (read in the plan's
-    clinic zone by the serializer), not the server's: "10:00" at the front desk is local."""
+    """A moment; one without a UTC offset is the clinic's wall-clock time, not the server's:
+    "10:00" at the front desk is local. session_log reads it in the plan's clinic zone."""
 
     def enforce_timezone(self, value):
         if timezone.is_naive(value):
-            return value  # localised in SessionCreateSerializer.validate, once the plan is known
+            return value
         return super().enforce_timezone(value)
 
 
 class SessionCreateSerializer(serializers.Serializer):
-    plan = ClinicScopedPrimaryKeyField(queryset=TreatmentPlan.objects.all())
+    # The plan's id only: session_log looks it up in the caller's clinic under its lock, so
+    # a session log reads the plan once (an unknown or other clinic's id is a 400 on "plan").
+    plan = serializers.IntegerField(min_value=1, max_value=2**63 - 1,
+                                    help_text="A plan of your clinic.")
     started_at = ClinicLocalDateTimeField()
     duration_minutes = serializers.IntegerField(min_value=1, max_value=MAX_SESSION_MINUTES)
     regions = region_list(allow_empty=False)
@@ -91,16 +128,6 @@ class SessionCreateSerializer(serializers.Serializer):
     objective = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)
     assessment = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)
     plan_notes = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_LIMIT)
-
-    def validate(self, attrs):
-        started_at = attrs["started_at"]
-        if timezone.is_naive(started_at):
-            try:
-                attrs["started_at"] = timezone.make_aware(started_at, attrs["plan"].clinic.tz)
-            except (OverflowError, ValueError):
-                raise serializers.ValidationError(
-                    {"started_at": "Datetime value out of range."}) from None
-        return attrs
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -26,11 +26,21 @@ from sessions.models import SessionAddendum, SessionVoid, TherapySession
 EARLIEST_SESSION = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-def _clean_started_at(started_at: dt.datetime, now: dt.datetime) -> dt.datetime:
+def _clean_started_at(started_at: dt.datetime, now: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """An aware moment, not in the future (beyond a small clock tolerance) nor before 2000.
+
+    A time without a UTC offset is the clinic's wall clock: "10:00" at the front desk is
+    10:00 where the clinic is, not where the server is.
+    """
     if not isinstance(started_at, dt.datetime):
         raise ValidationError({"started_at": "A date and time is required."})
-    if timezone.is_naive(started_at):
-        raise ValidationError({"started_at": "Give the time with its UTC offset."})
+    try:
+        if timezone.is_naive(started_at):
+            started_at = timezone.make_aware(started_at, tz)
+        # In UTC now: comparing a moment near year 1 or 9999 must not overflow below.
+        started_at = started_at.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError({"started_at": "Datetime value out of range."}) from None
     tolerance = dt.timedelta(minutes=settings.SESSION_FUTURE_TOLERANCE_MINUTES)
     if started_at > now + tolerance:
         raise ValidationError({"started_at": "A session cannot start in the future."})
@@ -39,9 +49,25 @@ def _clean_started_at(started_at: dt.datetime, now: dt.datetime) -> dt.datetime:
     return started_at
 
 
+def _lock_plan(plan: TreatmentPlan | int, therapist: User) -> TreatmentPlan:
+    """The plan row, locked until the transaction ends, with its clinic and version in force.
+
+    A plan given by id (as a client sent it) must be one of the therapist's clinic: any other
+    id is "does not exist", a 400 on ``plan`` - never a hint that another clinic has it.
+    """
+    locked = (TreatmentPlan.objects.select_for_update(of=("self",))
+              .select_related("clinic", "current_version"))
+    if isinstance(plan, TreatmentPlan):
+        return locked.get(pk=plan.pk)
+    try:
+        return locked.get(pk=plan, clinic_id=therapist.clinic_id)
+    except TreatmentPlan.DoesNotExist:
+        raise ValidationError({"plan": f'Invalid pk "{plan}" - object does not exist.'}) from None
+
+
 def session_log(
     *,
-    plan: TreatmentPlan,
+    plan: TreatmentPlan | int,
     therapist: User,
     started_at: dt.datetime,
     duration_minutes: int,
@@ -59,9 +85,11 @@ def session_log(
     Malformed input raises ValidationError (400). A well-formed session outside the plan
     raises PlanViolation naming every violated rule, and nothing is saved (409). The session
     is bound to the plan version in force when it is logged.
+
+    ``plan`` is the plan, or the id a client sent (then it must be a plan of the therapist's
+    clinic). A ``started_at`` without a UTC offset is the clinic's wall-clock time.
     """
     now = now or timezone.now()
-    started_at = _clean_started_at(started_at, now)
     duration_minutes = check_range("duration_minutes", duration_minutes, 1, MAX_SESSION_MINUTES)
     regions = clean_regions("regions", regions)
     techniques = clean_techniques("techniques", techniques)
@@ -69,8 +97,8 @@ def session_log(
     with transaction.atomic():
         # Lock the plan row: two therapists logging the last authorised session at the same
         # moment are serialised here, so the second one counts the first and is refused.
-        locked = (TreatmentPlan.objects.select_for_update(of=("self",))
-                  .select_related("clinic", "current_version").get(pk=plan.pk))
+        locked = _lock_plan(plan, therapist)
+        started_at = _clean_started_at(started_at, now, locked.clinic.tz)
         version = locked.current_version
         proposed = ProposedSession(therapist=therapist, started_at=started_at,
                                    duration_minutes=duration_minutes, regions=regions,

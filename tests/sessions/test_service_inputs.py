@@ -1,0 +1,64 @@
+"""What session_log accepts from callers other than the web form: a plan by id, a wall-clock
+time. Commands, tasks and the API hand it what a client typed; it must scope and read it as
+the front desk means it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from sessions.models import TherapySession
+from sessions.services import session_log
+from tests.factories import make_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def log(**overrides):
+    args = {"started_at": timezone.now() - dt.timedelta(minutes=5), "duration_minutes": 30,
+            "regions": ["cervical"]}
+    args.update(overrides)
+    return session_log(**args)
+
+
+def test_a_plan_given_by_id_is_logged_against(plan, therapist):
+    session = log(plan=plan.pk, therapist=therapist)
+    assert session.plan == plan
+    assert session.plan_version == plan.current_version
+
+
+def test_another_clinics_plan_by_id_does_not_exist_for_the_therapist(therapist, other_chiro):
+    elsewhere = make_plan(prescriber=other_chiro)
+    with pytest.raises(ValidationError) as refused:
+        log(plan=elsewhere.pk, therapist=therapist)
+    assert list(refused.value.message_dict) == ["plan"]
+    assert "does not exist" in refused.value.message_dict["plan"][0]
+    assert not TherapySession.objects.exists()
+
+
+def test_an_unknown_plan_id_is_refused_on_the_plan_field(therapist):
+    with pytest.raises(ValidationError) as refused:
+        log(plan=987_654_321, therapist=therapist)
+    assert list(refused.value.message_dict) == ["plan"]
+
+
+def test_a_time_without_offset_is_read_on_the_clinics_clock(plan, therapist):
+    plan.clinic.timezone = "Australia/Sydney"
+    plan.clinic.save()
+    moment = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=20)
+    wall_clock = moment.astimezone(plan.clinic.tz).replace(tzinfo=None)
+    session = log(plan=plan, therapist=therapist, started_at=wall_clock)
+    assert session.started_at == moment
+
+
+@pytest.mark.parametrize("extreme", [dt.datetime.min, dt.datetime.max])
+def test_a_wall_clock_time_at_the_calendars_ends_is_a_clear_refusal(plan, therapist, extreme):
+    plan.clinic.timezone = "Pacific/Kiritimati"  # UTC+14: the far end of every calendar
+    plan.clinic.save()
+    with pytest.raises(ValidationError) as refused:
+        log(plan=plan, therapist=therapist, started_at=extreme)
+    assert list(refused.value.message_dict) == ["started_at"]
+    assert not TherapySession.objects.exists()

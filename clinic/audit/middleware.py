@@ -4,11 +4,19 @@ What a request touches comes from ``clinic.audit.targets``; the patient it belon
 URL, the answer's ids or the ids the client sent (``clinic.audit.resolve``). Nothing of the
 body or the query string's values is kept. If the entry cannot be written the request fails
 (500): an access that cannot be accounted for is not served.
+
+A request that may write (any method but GET, HEAD, OPTIONS, TRACE) runs in one database
+transaction that also holds its entry: a session and the record of who logged it commit
+together or not at all. A 500 rolls the request's writes back and is recorded on its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from django.core.handlers.exception import response_for_exception
+from django.db import connection, transaction
+from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 
 from clinic.audit import context
 from clinic.audit.models import Action, Outcome
@@ -17,6 +25,22 @@ from clinic.audit.resolve import HINT_KEYS, patient_of
 from clinic.audit.services import audit_record, outcome_for
 from clinic.audit.signals import write_auth_event
 from clinic.audit.targets import API, admin_target, page_target
+
+
+class TransactionFailed(RuntimeError):
+    """A request's transaction was aborted although its view answered success."""
+
+
+READS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def _transaction_failed() -> bool:
+    """Whether PostgreSQL has aborted the open transaction (a statement failed in it and the
+    view caught the error): only a rollback is possible then."""
+    if connection.needs_rollback:
+        return True
+    raw = connection.connection
+    return raw is not None and raw.get_transaction_status() == TRANSACTION_STATUS_INERROR
 
 
 def _int(value) -> int | None:
@@ -90,14 +114,43 @@ class AuditMiddleware:
         rid = request_id(request)
         token = context.enter(request)
         try:
-            response = self.get_response(request)
+            if request.method in READS:
+                response = self.get_response(request)
+                self.record(request, response)
+            else:
+                response = self.write_and_record(request)
         finally:
             context.leave(token)
-        self.record_auth_events(request, response)
-        self.record_access(request, response)
         if not response.has_header("X-Request-ID"):
             response["X-Request-ID"] = rid
         return response
+
+    def write_and_record(self, request):
+        """A request that may change records runs in one transaction with its audit entry:
+        the change and its account of it commit together, or neither does. An answer of 500,
+        or a database error the view caught (the transaction can no longer commit), rolls the
+        request's writes back; the entry is then written on its own."""
+        with transaction.atomic():
+            response = self.get_response(request)
+            failed = _transaction_failed()
+            joined = response.status_code < 500 and not failed
+            if joined:
+                self.record(request, response)
+            else:
+                transaction.set_rollback(True)
+        if failed and response.status_code < 400:
+            # The view caught a database error yet answered success: what it reports saved
+            # was just rolled back. Say so rather than let the client believe it.
+            response = response_for_exception(request, TransactionFailed(
+                f"{request.method} {request.path}: the transaction failed, the view "
+                f"answered {response.status_code}"))
+        if not joined:
+            self.record(request, response)
+        return response
+
+    def record(self, request, response) -> None:
+        self.record_auth_events(request, response)
+        self.record_access(request, response)
 
     def record_auth_events(self, request, response) -> None:
         events = request.audit_events

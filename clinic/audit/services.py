@@ -95,7 +95,9 @@ def audit_record(
         actor_id = actor.pk
     else:
         actor_id = None
-    with transaction.atomic():
+    # No savepoint inside a request's transaction (the middleware's): the entry commits with
+    # the request's writes, and a failure here fails the whole request anyway.
+    with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
             cursor.execute("SELECT plankeeper_audit_head(%s)", [clinic_id])
             prev_hash = cursor.fetchone()[0]

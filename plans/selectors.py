@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from clinic.models import User
-from plans.models import TreatmentPlan
+from clinic.models import Clinic, User
+from plans.models import PlanVersion, TreatmentPlan
 from plans.rules import PlanUsage, week_bounds
 
 
@@ -50,3 +51,53 @@ def plan_usage(plan: TreatmentPlan, *, at: dt.datetime | None = None) -> PlanUsa
         cursor.execute(_USAGE_SQL, [start, end, plan.pk])
         used, week = cursor.fetchone()
     return PlanUsage(sessions_used=used, sessions_this_week=week)
+
+
+# --- the plan a session is logged against, locked ---------------------------------------------
+# session_log's lock, in plain SQL built once from the models' fields: the ORM spends longer
+# compiling this three-table query than PostgreSQL takes to run it, on every session logged.
+_LOCKED_MODELS = ((TreatmentPlan, "p"), (Clinic, "c"), (PlanVersion, "v"))
+
+
+@functools.cache
+def _lock_sql(in_clinic: bool) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{alias}.{quote(f.column)}" for model, alias in _LOCKED_MODELS
+                        for f in model._meta.concrete_fields)
+    # Table and column names from the models only; the values are parameters.
+    return (f"SELECT {columns} FROM {quote(TreatmentPlan._meta.db_table)} p"  # noqa: S608
+            f" JOIN {quote(Clinic._meta.db_table)} c ON c.id = p.clinic_id"
+            f" LEFT JOIN {quote(PlanVersion._meta.db_table)} v ON v.id = p.current_version_id"
+            f" WHERE p.id = %s{' AND p.clinic_id = %s' if in_clinic else ''}"
+            " FOR UPDATE OF p")
+
+
+def _instance(model, values):
+    """A model instance from its row, as the ORM would build it (with its field converters)."""
+    fields = model._meta.concrete_fields
+    values = list(values)
+    for i, field in enumerate(fields):
+        for convert in field.get_db_converters(connection):
+            values[i] = convert(values[i], field.cached_col, connection)
+    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values)
+
+
+def plan_locked(pk: int, *, clinic_id: int | None = None) -> TreatmentPlan | None:
+    """The plan, its row locked until the transaction ends, with its clinic and current
+    version loaded; None when there is no such plan (in that clinic, when one is given).
+
+    The lock is what serialises two therapists logging the last authorised session.
+    """
+    params = [pk] if clinic_id is None else [pk, clinic_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_lock_sql(clinic_id is not None), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    plan_end = len(TreatmentPlan._meta.concrete_fields)
+    clinic_end = plan_end + len(Clinic._meta.concrete_fields)
+    plan = _instance(TreatmentPlan, row[:plan_end])
+    TreatmentPlan.clinic.field.set_cached_value(plan, _instance(Clinic, row[plan_end:clinic_end]))
+    version = _instance(PlanVersion, row[clinic_end:]) if row[clinic_end] is not None else None
+    TreatmentPlan.current_version.field.set_cached_value(plan, version)
+    return plan

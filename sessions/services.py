@@ -18,7 +18,7 @@ from clinic.errors import Conflict
 from clinic.models import Role, User
 from plans.models import TreatmentPlan
 from plans.rules import PlanViolation, ProposedSession, session_violations
-from plans.selectors import plan_usage
+from plans.selectors import plan_locked, plan_usage
 from plans.validation import MAX_SESSION_MINUTES, check_range, clean_regions, clean_techniques
 from referrals.notifications import check_plan_after_session
 from sessions.models import SessionAddendum, SessionVoid, TherapySession
@@ -55,14 +55,12 @@ def _lock_plan(plan: TreatmentPlan | int, therapist: User) -> TreatmentPlan:
     A plan given by id (as a client sent it) must be one of the therapist's clinic: any other
     id is "does not exist", a 400 on ``plan`` - never a hint that another clinic has it.
     """
-    locked = (TreatmentPlan.objects.select_for_update(of=("self",))
-              .select_related("clinic", "current_version"))
     if isinstance(plan, TreatmentPlan):
-        return locked.get(pk=plan.pk)
-    try:
-        return locked.get(pk=plan, clinic_id=therapist.clinic_id)
-    except TreatmentPlan.DoesNotExist:
-        raise ValidationError({"plan": f'Invalid pk "{plan}" - object does not exist.'}) from None
+        return plan_locked(plan.pk)
+    locked = plan_locked(plan, clinic_id=therapist.clinic_id)
+    if locked is None:
+        raise ValidationError({"plan": f'Invalid pk "{plan}" - object does not exist.'})
+    return locked
 
 
 def session_log(

@@ -8,8 +8,12 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
+from plans.models import TreatmentPlan
+from plans.selectors import plan_locked
+from plans.services import plan_amend
 from sessions.models import TherapySession
 from sessions.services import session_log
 from tests.factories import make_plan
@@ -62,3 +66,24 @@ def test_a_wall_clock_time_at_the_calendars_ends_is_a_clear_refusal(plan, therap
         log(plan=plan, therapist=therapist, started_at=extreme)
     assert list(refused.value.message_dict) == ["started_at"]
     assert not TherapySession.objects.exists()
+
+
+def test_the_locked_plan_reads_as_the_orm_reads_it(plan, chiro):
+    plan_amend(plan=plan, by=chiro, reason="add thoracic", changes={
+        "regions": ["cervical", "thoracic"], "techniques": ["Swedish massage"],
+        "avoid_regions": ["lumbar"]})
+    expected = TreatmentPlan.objects.select_related("clinic", "current_version").get(pk=plan.pk)
+    with transaction.atomic():
+        locked = plan_locked(plan.pk, clinic_id=plan.clinic_id)
+    for ours, theirs in ((locked, expected), (locked.clinic, expected.clinic),
+                         (locked.current_version, expected.current_version)):
+        for field in type(theirs)._meta.concrete_fields:
+            assert getattr(ours, field.attname) == getattr(theirs, field.attname), field.name
+    assert locked.current_version.regions == ["cervical", "thoracic"]
+    assert locked.clinic.tz == expected.clinic.tz
+
+
+def test_the_lock_finds_no_plan_of_another_clinic(plan, other_clinic):
+    with transaction.atomic():
+        assert plan_locked(plan.pk, clinic_id=other_clinic.pk) is None
+        assert plan_locked(plan.pk) is not None

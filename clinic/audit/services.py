@@ -8,14 +8,14 @@ inserting or removing an entry anywhere but at the very end breaks every later l
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from clinic.audit.models import AuditEntry, Outcome
 
@@ -40,12 +40,37 @@ def _canonical_value(name: str, value):
     return value
 
 
+def _canonical_json(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                      default=str)
+
+
 def entry_hash(entry: AuditEntry) -> str:
     """SHA-256 over the entry's canonical fields and its ``prev_hash``."""
     fields = [_canonical_value(name, getattr(entry, name)) for name in HASHED_FIELDS]
-    payload = json.dumps([entry.prev_hash, fields], sort_keys=True, separators=(",", ":"),
-                         ensure_ascii=True, default=str)
-    return hashlib.sha256(payload.encode("ascii")).hexdigest()
+    return hashlib.sha256(_canonical_json([entry.prev_hash, fields]).encode("ascii")).hexdigest()
+
+
+# What the chain lock guards, in one statement: read the head and the time under the lock
+# (plankeeper_audit_link, see migration 0003), insert the entry, hash it in PostgreSQL over
+# exactly the text entry_hash builds: ["<prev_hash>",["<at>",<the other fields>]].
+_LINKED = ("id", "at", "prev_hash", "hash")
+
+
+@functools.cache
+def _append_sql() -> tuple[str, list]:
+    quote = connection.ops.quote_name
+    fields = [f for f in AuditEntry._meta.concrete_fields if f.attname not in _LINKED]
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    payload = """'["' || link.prev || '",["' || link.at_text || '",' || substr(%s, 2) || ']'"""
+    # Table and column names from the model only; the values are parameters.
+    sql = (f"INSERT INTO {quote(AuditEntry._meta.db_table)}"  # noqa: S608
+           f" (at, {columns}, prev_hash, hash)"
+           f" SELECT link.at, {placeholders}, link.prev,"
+           f" encode(sha256(convert_to({payload}, 'UTF8')), 'hex')"
+           " FROM plankeeper_audit_link(%s) AS link RETURNING id, at, prev_hash, hash")
+    return sql, fields
 
 
 def outcome_for(status_code: int | None) -> str:
@@ -86,8 +111,9 @@ def audit_record(
     dates of birth): ids, codes and the outcome only.
 
     The chain head is read under a per-clinic transaction-level advisory lock (taken by the
-    SQL function ``plankeeper_audit_head``), so two concurrent writers cannot both link to the
-    same predecessor: the chain stays a line, not a tree.
+    SQL function ``plankeeper_audit_link``), so two concurrent writers cannot both link to the
+    same predecessor: the chain stays a line, not a tree. Lock, link, insert and hash are
+    one statement: a request pays one database round trip for its entry.
     """
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_username = actor_username or actor.get_username()
@@ -95,23 +121,25 @@ def audit_record(
         actor_id = actor.pk
     else:
         actor_id = None
+    entry = AuditEntry(
+        clinic_id=clinic_id, actor_id=actor_id, actor_username=(actor_username or "")[:150],
+        role=role or "", action=action, object_type=object_type or "",
+        object_id=str(object_id or "")[:64], object_version=object_version,
+        patient_id=patient_id, ip=ip, request_id=request_id or "", outcome=outcome,
+        status_code=status_code, method=method or "", path=(path or "")[:300],
+        detail=detail or {},
+    )
+    sql, fields = _append_sql()
+    values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+    # Everything but the link, canonical as entry_hash writes it: "[<clinic_id>,...,<detail>]".
+    rest = _canonical_json([_canonical_value(n, getattr(entry, n)) for n in HASHED_FIELDS[1:]])
     # No savepoint inside a request's transaction (the middleware's): the entry commits with
     # the request's writes, and a failure here fails the whole request anyway.
-    with transaction.atomic(savepoint=False):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT plankeeper_audit_head(%s)", [clinic_id])
-            prev_hash = cursor.fetchone()[0]
-        entry = AuditEntry(
-            at=timezone.now(), clinic_id=clinic_id, actor_id=actor_id,
-            actor_username=(actor_username or "")[:150], role=role or "", action=action,
-            object_type=object_type or "", object_id=str(object_id or "")[:64],
-            object_version=object_version, patient_id=patient_id, ip=ip,
-            request_id=request_id or "", outcome=outcome, status_code=status_code,
-            method=method or "", path=(path or "")[:300], detail=detail or {},
-            prev_hash=prev_hash,
-        )
-        entry.hash = entry_hash(entry)
-        entry.save(force_insert=True)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql, [*values, rest, clinic_id])
+        entry.pk, entry.at, entry.prev_hash, entry.hash = cursor.fetchone()
+    entry._state.adding = False
+    entry._state.db = DEFAULT_DB_ALIAS
     return entry
 
 

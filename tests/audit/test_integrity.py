@@ -136,3 +136,18 @@ def test_concurrent_writers_keep_the_chain_a_single_line():
     assert len(prevs) == 40 and len(set(prevs)) == 40  # nobody shares a predecessor
     summary = verify_chain(clinic_id=clinic.id)
     assert summary.problem is None and summary.entries == 40
+    # The time is taken under the chain lock: it rises along the chain, never back.
+    times = list(AuditEntry.objects.filter(clinic=clinic).order_by("id").values_list("at",
+                                                                                      flat=True))
+    assert times == sorted(times)
+
+
+def test_an_entry_with_unicode_detail_and_an_ipv6_address_verifies(db):
+    clinic = ClinicFactory()
+    for detail in ({"username": "Zoë Ødegård", "why": "naïve ☃"}, {}, {"b": [1, None], "a": 2}):
+        audit_record(action="login_failed", clinic_id=clinic.id, actor_username="zoë",
+                     ip="2001:db8::1", request_id="r-ü", path="/accounts/login/", detail=detail)
+    audit_record(action="read", clinic_id=None, object_type="plan", object_id=7)
+    for chain in (clinic.id, None):
+        summary = verify_chain(clinic_id=chain)
+        assert summary.problem is None, summary.problem

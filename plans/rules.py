@@ -83,8 +83,12 @@ def local_date(plan: TreatmentPlan, moment: dt.datetime) -> dt.date:
 
 def week_bounds(plan: TreatmentPlan, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """The clinic's calendar week (Monday 00:00 to next Monday 00:00, local) holding ``moment``."""
-    tz = plan.clinic.tz
-    day = local_date(plan, moment)
+    return clinic_week(plan.clinic.tz, moment)
+
+
+def clinic_week(tz: dt.tzinfo, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The calendar week (Monday 00:00 to next Monday 00:00) in zone ``tz`` holding ``moment``."""
+    day = timezone.localtime(moment, tz).date()
     monday = day - dt.timedelta(days=day.weekday())
     start = dt.datetime.combine(monday, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time.min, tzinfo=tz)

@@ -32,13 +32,15 @@ def plans_with_usage(qs: QuerySet[TreatmentPlan], *, at: dt.datetime | None = No
 
 # The hottest query of the app (every session log runs it under the plan's lock), written
 # out once: the ORM spends longer compiling the filtered aggregate than PostgreSQL running it.
-_USAGE_SQL = """
-    SELECT COUNT(*),
-           COUNT(*) FILTER (WHERE s.started_at >= %s AND s.started_at < %s)
+# {plan} is the plan's id: a parameter here, the locked row's column in plan_locked below.
+_USAGE = """
+    SELECT COUNT(*) AS used,
+           COUNT(*) FILTER (WHERE s.started_at >= %s AND s.started_at < %s) AS this_week
       FROM therapy_sessions_therapysession s
-     WHERE s.plan_id = %s
+     WHERE s.plan_id = {plan}
        AND NOT EXISTS (SELECT 1 FROM therapy_sessions_sessionvoid v WHERE v.session_id = s.id)
 """
+_USAGE_SQL = _USAGE.format(plan="%s")
 
 
 def plan_usage(plan: TreatmentPlan, *, at: dt.datetime | None = None) -> PlanUsage:
@@ -53,7 +55,7 @@ def plan_usage(plan: TreatmentPlan, *, at: dt.datetime | None = None) -> PlanUsa
     return PlanUsage(sessions_used=used, sessions_this_week=week)
 
 
-# --- the plan a session is logged against, locked ---------------------------------------------
+# --- the plan a session is logged against, locked, with its usage ---------------------------
 # session_log's lock, in plain SQL built once from the models' fields: the ORM spends longer
 # compiling this three-table query than PostgreSQL takes to run it, on every session logged.
 _LOCKED_MODELS = ((TreatmentPlan, "p"), (Clinic, "c"), (PlanVersion, "v"))
@@ -61,15 +63,26 @@ _LOCKED_MODELS = ((TreatmentPlan, "p"), (Clinic, "c"), (PlanVersion, "v"))
 
 @functools.cache
 def _lock_sql(in_clinic: bool) -> str:
+    """Two statements sent together (one round trip; psycopg2 returns the last one's rows).
+
+    The first locks the plan row, waiting for a concurrent session log to commit. The second
+    starts after it with a fresh snapshot (READ COMMITTED: each statement takes its own), so
+    it counts every session committed before the lock was granted - including the one just
+    logged by whoever held the lock. Counting in the locking statement itself would not: its
+    snapshot predates the wait.
+    """
     quote = connection.ops.quote_name
     columns = ", ".join(f"{alias}.{quote(f.column)}" for model, alias in _LOCKED_MODELS
                         for f in model._meta.concrete_fields)
+    where = "p.id = %s" + (" AND p.clinic_id = %s" if in_clinic else "")
+    plans = quote(TreatmentPlan._meta.db_table)
     # Table and column names from the models only; the values are parameters.
-    return (f"SELECT {columns} FROM {quote(TreatmentPlan._meta.db_table)} p"  # noqa: S608
+    return (f"SELECT 1 FROM {plans} p WHERE {where} FOR UPDATE OF p;"  # noqa: S608
+            f" SELECT {columns}, u.used, u.this_week FROM {plans} p"
             f" JOIN {quote(Clinic._meta.db_table)} c ON c.id = p.clinic_id"
             f" LEFT JOIN {quote(PlanVersion._meta.db_table)} v ON v.id = p.current_version_id"
-            f" WHERE p.id = %s{' AND p.clinic_id = %s' if in_clinic else ''}"
-            " FOR UPDATE OF p")
+            f" CROSS JOIN LATERAL ({_USAGE.format(plan='p.id')}) u"
+            f" WHERE {where}")
 
 
 def _instance(model, values):
@@ -82,15 +95,16 @@ def _instance(model, values):
     return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values)
 
 
-def plan_locked(pk: int, *, clinic_id: int | None = None) -> TreatmentPlan | None:
+def plan_locked(pk: int, *, week: tuple[dt.datetime, dt.datetime],
+                clinic_id: int | None = None) -> tuple[TreatmentPlan, PlanUsage] | None:
     """The plan, its row locked until the transaction ends, with its clinic and current
-    version loaded; None when there is no such plan (in that clinic, when one is given).
-
-    The lock is what serialises two therapists logging the last authorised session.
+    version loaded, and its usage (``week``: the clinic week to count, see
+    ``plans.rules.clinic_week``); None when there is no such plan (in that clinic, when one is
+    given). The lock is what serialises two therapists logging the last authorised session.
     """
-    params = [pk] if clinic_id is None else [pk, clinic_id]
+    where = [pk] if clinic_id is None else [pk, clinic_id]
     with connection.cursor() as cursor:
-        cursor.execute(_lock_sql(clinic_id is not None), params)
+        cursor.execute(_lock_sql(clinic_id is not None), [*where, *week, *where])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -98,6 +112,7 @@ def plan_locked(pk: int, *, clinic_id: int | None = None) -> TreatmentPlan | Non
     clinic_end = plan_end + len(Clinic._meta.concrete_fields)
     plan = _instance(TreatmentPlan, row[:plan_end])
     TreatmentPlan.clinic.field.set_cached_value(plan, _instance(Clinic, row[plan_end:clinic_end]))
-    version = _instance(PlanVersion, row[clinic_end:]) if row[clinic_end] is not None else None
+    version_row = row[clinic_end:-2]
+    version = _instance(PlanVersion, version_row) if version_row[0] is not None else None
     TreatmentPlan.current_version.field.set_cached_value(plan, version)
-    return plan
+    return plan, PlanUsage(sessions_used=row[-2], sessions_this_week=row[-1])

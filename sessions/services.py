@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clinic.errors import Conflict
-from clinic.models import Role, User
+from clinic.models import Clinic, Role, User
 from plans.models import TreatmentPlan
-from plans.rules import PlanViolation, ProposedSession, session_violations
-from plans.selectors import plan_locked, plan_usage
+from plans.rules import PlanViolation, ProposedSession, clinic_week, session_violations
+from plans.selectors import plan_locked
 from plans.validation import MAX_SESSION_MINUTES, check_range, clean_regions, clean_techniques
 from referrals.notifications import check_plan_after_session
 from sessions.models import SessionAddendum, SessionVoid, TherapySession
@@ -49,18 +49,10 @@ def _clean_started_at(started_at: dt.datetime, now: dt.datetime, tz: dt.tzinfo) 
     return started_at
 
 
-def _lock_plan(plan: TreatmentPlan | int, therapist: User) -> TreatmentPlan:
-    """The plan row, locked until the transaction ends, with its clinic and version in force.
-
-    A plan given by id (as a client sent it) must be one of the therapist's clinic: any other
-    id is "does not exist", a 400 on ``plan`` - never a hint that another clinic has it.
-    """
-    if isinstance(plan, TreatmentPlan):
-        return plan_locked(plan.pk)
-    locked = plan_locked(plan, clinic_id=therapist.clinic_id)
-    if locked is None:
-        raise ValidationError({"plan": f'Invalid pk "{plan}" - object does not exist.'})
-    return locked
+def _clinic_of(plan: TreatmentPlan | int, therapist: User) -> Clinic | None:
+    """The clinic whose clock and calendar the session is read on. A plan given by id must be
+    one of the therapist's clinic (else it "does not exist"), so theirs is the plan's."""
+    return plan.clinic if isinstance(plan, TreatmentPlan) else therapist.clinic
 
 
 def session_log(
@@ -91,6 +83,10 @@ def session_log(
     duration_minutes = check_range("duration_minutes", duration_minutes, 1, MAX_SESSION_MINUTES)
     regions = clean_regions("regions", regions)
     techniques = clean_techniques("techniques", techniques)
+    clinic = _clinic_of(plan, therapist)
+    if clinic is None:
+        raise _no_such_plan(plan)
+    started_at = _clean_started_at(started_at, now, clinic.tz)
 
     # No savepoint (two database round trips fewer on the busiest write): a refusal is
     # decided inside the block and raised after it, so nothing expected escapes the block and
@@ -98,6 +94,7 @@ def session_log(
     with transaction.atomic(savepoint=False):
         outcome = _check_and_write(
             plan=plan, therapist=therapist, started_at=started_at, now=now,
+            week=clinic_week(clinic.tz, started_at),
             duration_minutes=duration_minutes, regions=regions, techniques=techniques,
             notes=notes, subjective=subjective, objective=objective, assessment=assessment,
             plan_notes=plan_notes)
@@ -106,21 +103,28 @@ def session_log(
     return outcome
 
 
-def _check_and_write(*, plan, therapist, started_at, now, duration_minutes, regions,
+def _no_such_plan(plan) -> ValidationError:
+    # Another clinic's plan "does not exist" - never a hint that another clinic has it.
+    return ValidationError({"plan": f'Invalid pk "{plan}" - object does not exist.'})
+
+
+def _check_and_write(*, plan, therapist, started_at, now, week, duration_minutes, regions,
                      techniques, **notes) -> TherapySession | ValidationError | PlanViolation:
-    """session_log's transaction: lock, check, write. A refusal is returned, not raised."""
+    """session_log's transaction: lock, count, check, write. A refusal is returned, not raised.
+    """
     # Lock the plan row: two therapists logging the last authorised session at the same
     # moment are serialised here, so the second one counts the first and is refused.
-    try:
-        locked = _lock_plan(plan, therapist)
-        started_at = _clean_started_at(started_at, now, locked.clinic.tz)
-    except ValidationError as refusal:
-        return refusal
+    if isinstance(plan, TreatmentPlan):
+        found = plan_locked(plan.pk, week=week)
+    else:
+        found = plan_locked(plan, week=week, clinic_id=therapist.clinic_id)
+    if found is None:
+        return _no_such_plan(plan)
+    locked, usage = found
     version = locked.current_version
     proposed = ProposedSession(therapist=therapist, started_at=started_at,
                                duration_minutes=duration_minutes, regions=regions,
                                techniques=techniques)
-    usage = plan_usage(locked, at=started_at)
     violations = session_violations(plan=locked, version=version, proposed=proposed,
                                     usage=usage)
     if violations:

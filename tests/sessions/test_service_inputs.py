@@ -12,13 +12,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from plans.models import TreatmentPlan
-from plans.selectors import plan_locked
+from plans.rules import week_bounds
+from plans.selectors import plan_locked, plan_usage
 from plans.services import plan_amend
 from sessions.models import TherapySession
-from sessions.services import session_log
+from sessions.services import session_log, session_void
 from tests.factories import make_plan
 
 pytestmark = pytest.mark.django_db
+
+
+def this_week(plan):
+    return week_bounds(plan, timezone.now())
 
 
 def log(**overrides):
@@ -74,7 +79,7 @@ def test_the_locked_plan_reads_as_the_orm_reads_it(plan, chiro):
         "avoid_regions": ["lumbar"]})
     expected = TreatmentPlan.objects.select_related("clinic", "current_version").get(pk=plan.pk)
     with transaction.atomic():
-        locked = plan_locked(plan.pk, clinic_id=plan.clinic_id)
+        locked, usage = plan_locked(plan.pk, clinic_id=plan.clinic_id, week=this_week(plan))
     for ours, theirs in ((locked, expected), (locked.clinic, expected.clinic),
                          (locked.current_version, expected.current_version)):
         for field in type(theirs)._meta.concrete_fields:
@@ -85,5 +90,15 @@ def test_the_locked_plan_reads_as_the_orm_reads_it(plan, chiro):
 
 def test_the_lock_finds_no_plan_of_another_clinic(plan, other_clinic):
     with transaction.atomic():
-        assert plan_locked(plan.pk, clinic_id=other_clinic.pk) is None
-        assert plan_locked(plan.pk) is not None
+        assert plan_locked(plan.pk, clinic_id=other_clinic.pk, week=this_week(plan)) is None
+        assert plan_locked(plan.pk, week=this_week(plan)) is not None
+
+
+def test_the_lock_counts_the_plans_sessions_as_plan_usage_does(plan, therapist):
+    kept = log(plan=plan, therapist=therapist)
+    voided = log(plan=plan, therapist=therapist)
+    session_void(session=voided, by=therapist, reason="entered twice")
+    with transaction.atomic():
+        _, usage = plan_locked(plan.pk, week=this_week(plan))
+    assert usage == plan_usage(plan, at=kept.started_at)
+    assert usage.sessions_used == 1 and usage.sessions_this_week == 1

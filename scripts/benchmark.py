@@ -13,7 +13,9 @@ Two measurements (issue 2, "A benchmark"):
        .venv/bin/python scripts/benchmark.py http://127.0.0.1:8000 --password demo-pass-123
 
    The server needs `migrate` and `seed_demo`, and `API_WRITE_RATE=none` (the default write
-   throttle of 120/min would answer 429 part-way).
+   throttle of 120/min would answer 429 part-way). Closer to production: `DEBUG=0` with
+   `SECRET_KEY`, `ALLOWED_HOSTS=127.0.0.1` and `SECURE_SSL_REDIRECT=0` (DEBUG=1 also records
+   every SQL statement, which costs the write more than the read).
 
 2. In process (`--queries`), on the database of `DATABASE_URL`: the number of SQL queries one
    session log takes when its plan has 1 and 500 earlier sessions, for the service

@@ -1,9 +1,10 @@
 """Every API route (API.md "Resources"). Each app's views live in its own ``api.py``."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from clinic.api import views as clinic_views
+from clinic.api.errors import api_not_found
 from clinic.audit import api as audit
 from plans import api as plans
 from plans import fhir_api as plans_fhir
@@ -44,4 +45,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script under the CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last: any other /api/ path is the API's JSON 404, with DEBUG on too (Django would answer
+    # its HTML debug page there, which no API client can read).
+    re_path(r"", api_not_found, name="api-unknown"),
 ]

@@ -46,6 +46,15 @@ def test_an_unknown_api_url_answers_json_not_an_html_page(api, therapist):
     assert "endpoint" in body["detail"]
 
 
+@pytest.mark.parametrize("path", ["/api/no-such-thing/", "/api/no-such-thing",
+                                  "/api/plans/1/nothing/", "/api/sessions/x/void/"])
+def test_an_unknown_api_url_is_json_with_debug_on_too(api, therapist, settings, path):
+    settings.DEBUG = True  # the demo's setting: Django would answer its HTML debug page
+    for method in ("get", "post"):
+        response = getattr(api(therapist), method)(path, {}, format="json")
+        assert_error_shape(response, 404, "not_found")
+
+
 def test_a_page_outside_the_api_keeps_the_html_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404

@@ -305,6 +305,8 @@ CELERY_BEAT_SCHEDULE = {
                                  "schedule": 60, "options": {"expires": 60}},
     "plan-checks": {"task": "referrals.tasks.check_plans", "schedule": 3600,
                     "options": {"expires": 3600}},
+    "purge-idempotency-keys": {"task": "clinic.idempotency.tasks.purge_idempotency_keys",
+                               "schedule": 3600, "options": {"expires": 3600}},
 }
 
 LOGGING = {

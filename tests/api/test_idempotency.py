@@ -170,6 +170,23 @@ def test_old_keys_can_be_purged(api, therapist, plan):
     assert not IdempotencyRecord.objects.exists()
 
 
+def test_the_hourly_purge_forgets_day_old_keys_and_keeps_fresh_ones(api, therapist, plan,
+                                                                     settings):
+    from clinic.celery import app
+    from clinic.idempotency.tasks import purge_idempotency_keys
+
+    client = api(therapist)
+    post(client, "/api/sessions/", session_body(plan), key="yesterday")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - dt.timedelta(hours=25))
+    post(client, "/api/sessions/", session_body(plan), key="just-now")
+    scheduled = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert "clinic.idempotency.tasks.purge_idempotency_keys" in scheduled
+    app.loader.import_default_modules()  # what a worker does at start: autodiscover tasks
+    assert all(name in app.tasks for name in scheduled)  # every beat entry names a real task
+    assert purge_idempotency_keys.apply().get() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["just-now"]
+
+
 # --- tickets ------------------------------------------------------------------------------
 
 def test_a_retried_ticket_is_raised_once_and_notifies_once(api, therapist, plan):

@@ -12,6 +12,7 @@ together or not at all. A 500 rolls the request's writes back and is recorded on
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from django.core.handlers.exception import response_for_exception
@@ -25,6 +26,7 @@ from clinic.audit.resolve import HINT_KEYS, patient_of
 from clinic.audit.services import audit_record, outcome_for
 from clinic.audit.signals import write_auth_event
 from clinic.audit.targets import API, admin_target, page_target
+from clinic.idempotency.api import REPLAYED_HEADER
 
 
 class TransactionFailed(RuntimeError):
@@ -41,6 +43,14 @@ def _transaction_failed() -> bool:
         return True
     raw = connection.connection
     return raw is not None and raw.get_transaction_status() == TRANSACTION_STATUS_INERROR
+
+
+def _json_object(content: bytes) -> Mapping | None:
+    try:
+        value = json.loads(content)
+    except ValueError:
+        return None
+    return value if isinstance(value, Mapping) else None
 
 
 def _int(value) -> int | None:
@@ -183,6 +193,11 @@ class AuditMiddleware:
         clinic_id = user.clinic_id if signed_in else None
 
         data = getattr(response, "data", None)
+        detail = None
+        if response.get(REPLAYED_HEADER) == "true":
+            # An Idempotency-Key retry: nothing was written, the stored answer was read again.
+            action, detail = Action.READ, {"idempotent_replay": True}
+            data = _json_object(response.content)
         data = data if isinstance(data, Mapping) and "results" not in data else {}
         if not object_id and status == 201:
             object_id = data.get("id")
@@ -197,7 +212,7 @@ class AuditMiddleware:
             actor=user if signed_in else None, object_type=object_type,
             object_id=object_id or "", object_version=version, patient_id=patient_id,
             ip=client_ip(request), request_id=request_id(request), status_code=status,
-            method=request.method or "", path=logged_path(request),
+            method=request.method or "", path=logged_path(request), detail=detail,
         )
 
     @staticmethod

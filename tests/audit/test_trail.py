@@ -52,6 +52,22 @@ def test_logging_a_session_is_one_create_entry_on_the_new_session(api, therapist
     assert entry.outcome == "success" and entry.status_code == 201
 
 
+def test_a_retry_with_the_same_idempotency_key_is_a_read_of_the_first_answer(
+        api, therapist, plan, patient, trail):
+    t = trail()
+    client = api(therapist)
+    body = session_body(plan)
+    first = client.post("/api/sessions/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    again = client.post("/api/sessions/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    assert first.status_code == again.status_code == 201
+    created, replayed = t.since()
+    assert (created.action, created.detail) == ("create", {})
+    assert (replayed.action, replayed.detail) == ("read", {"idempotent_replay": True})
+    for entry in (created, replayed):
+        assert (entry.object_type, entry.object_id) == ("session", str(first.json()["id"]))
+        assert entry.patient_id == patient.id
+
+
 def test_a_refused_session_is_logged_as_refused_with_the_patient(api, therapist, plan, patient,
                                                                   trail):
     t = trail()

@@ -110,8 +110,7 @@ def _no_such_plan(plan) -> ValidationError:
 
 def _check_and_write(*, plan, therapist, started_at, now, week, duration_minutes, regions,
                      techniques, **notes) -> TherapySession | ValidationError | PlanViolation:
-    """session_log's transaction: lock, count, check, write. A refusal is returned, not raised.
-    """
+    """session_log's transaction: lock, count, check, write; a refusal is returned, not raised."""
     # Lock the plan row: two therapists logging the last authorised session at the same
     # moment are serialised here, so the second one counts the first and is refused.
     if isinstance(plan, TreatmentPlan):

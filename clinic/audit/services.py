@@ -15,13 +15,15 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection
 
 from clinic.audit.models import AuditEntry, Outcome
 
 GENESIS = "0" * 64
 
 # The fields the hash covers, in this order. Adding a field later means a new hash version.
+# "at" first: audit_record has PostgreSQL write it (taken under the chain lock) in front of
+# the others.
 HASHED_FIELDS = (
     "at", "clinic_id", "actor_id", "actor_username", "role", "action", "object_type",
     "object_id", "object_version", "patient_id", "ip", "request_id", "outcome", "status_code",
@@ -133,9 +135,10 @@ def audit_record(
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
     # Everything but the link, canonical as entry_hash writes it: "[<clinic_id>,...,<detail>]".
     rest = _canonical_json([_canonical_value(n, getattr(entry, n)) for n in HASHED_FIELDS[1:]])
-    # No savepoint inside a request's transaction (the middleware's): the entry commits with
-    # the request's writes, and a failure here fails the whole request anyway.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    # One statement: in autocommit it is its own transaction (the chain lock is released when
+    # it commits); inside a request's transaction (the middleware's) it commits with the
+    # request's writes.
+    with connection.cursor() as cursor:
         cursor.execute(sql, [*values, rest, clinic_id])
         entry.pk, entry.at, entry.prev_hash, entry.hash = cursor.fetchone()
     entry._state.adding = False

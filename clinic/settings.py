@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -307,6 +308,9 @@ CELERY_BEAT_SCHEDULE = {
                     "options": {"expires": 3600}},
     "purge-idempotency-keys": {"task": "clinic.idempotency.tasks.purge_idempotency_keys",
                                "schedule": 3600, "options": {"expires": 3600}},
+    "verify-audit-chains": {"task": "clinic.audit.tasks.verify_audit_chains",
+                            "schedule": crontab(hour=3, minute=17),
+                            "options": {"expires": 6 * 3600}},
 }
 
 LOGGING = {

@@ -151,3 +151,20 @@ def test_an_entry_with_unicode_detail_and_an_ipv6_address_verifies(db):
     for chain in (clinic.id, None):
         summary = verify_chain(clinic_id=chain)
         assert summary.problem is None, summary.problem
+
+
+def test_the_nightly_check_logs_a_broken_chain_as_an_error(db, caplog, settings):
+    from clinic.audit.tasks import verify_audit_chains
+
+    clinic, untouched = ClinicFactory(), ClinicFactory()
+    _first, second, _third = _entries(clinic, 3)
+    _entries(untouched, 2)
+    assert "clinic.audit.tasks.verify_audit_chains" in [
+        e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert verify_audit_chains.apply().get() == 0
+    _tamper("UPDATE audit_auditentry SET actor_username = 'nobody' WHERE id = %s", [second.id])
+    caplog.clear()
+    assert verify_audit_chains.apply().get() == 1
+    [alarm] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert f"clinic {clinic.id}" in alarm.getMessage()
+    assert f"entry #{second.id} was altered" in alarm.getMessage()

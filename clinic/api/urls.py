@@ -1,6 +1,7 @@
 """Every API route (API.md "Resources"). Each app's views live in its own ``api.py``."""
 
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from clinic.api import views as clinic_views
@@ -46,6 +47,7 @@ urlpatterns = [
     # The split view serves its start-up script as a file: no inline script under the CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: any other /api/ path is the API's JSON 404, with DEBUG on too (Django would answer
-    # its HTML debug page there, which no API client can read).
-    re_path(r"", api_not_found, name="api-unknown"),
+    # its HTML debug page there, which no API client can read). CSRF-exempt: it changes
+    # nothing, and a POST with a browser's cookie must get the 404, not an HTML 403.
+    re_path(r"", csrf_exempt(api_not_found), name="api-unknown"),
 ]

@@ -55,6 +55,14 @@ def test_an_unknown_api_url_is_json_with_debug_on_too(api, therapist, settings, 
         assert_error_shape(response, 404, "not_found")
 
 
+def test_an_unknown_api_url_posted_with_a_browsers_cookie_is_still_a_json_404(client,
+                                                                              therapist):
+    client.force_login(therapist)  # a session cookie, no CSRF token: a stray browser POST
+    client.handler.enforce_csrf_checks = True
+    response = client.post("/api/sessions/null,null/void/", {}, content_type="application/json")
+    assert_error_shape(response, 404, "not_found")
+
+
 def test_a_page_outside_the_api_keeps_the_html_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404

@@ -28,6 +28,15 @@ def quiet(client):
     return client
 
 
+def post_answered_by(answer, *, api, therapist, plan, trail, monkeypatch):
+    """POST a session whose answer is built by ``answer`` instead of the view's own step:
+    -> (the response, the audit entries written for it)."""
+    monkeypatch.setattr("sessions.api.just_logged", answer)
+    since = trail()
+    response = quiet(api(therapist)).post("/api/sessions/", session_body(plan), format="json")
+    return response, since.since()
+
+
 def test_when_the_entry_cannot_be_written_the_session_is_not_saved(api, therapist, plan,
                                                                    monkeypatch):
     def broken(**fields):
@@ -45,12 +54,10 @@ def test_a_request_that_fails_after_writing_keeps_nothing_but_its_entry(
     def fails_after_the_write(session):
         raise RuntimeError("bug while answering")
 
-    monkeypatch.setattr("sessions.api.just_logged", fails_after_the_write)
-    trail = trail()
-    response = quiet(api(therapist)).post("/api/sessions/", session_body(plan), format="json")
+    response, [entry] = post_answered_by(fails_after_the_write, api=api, therapist=therapist,
+                                         plan=plan, trail=trail, monkeypatch=monkeypatch)
     assert response.status_code == 500
     assert not TherapySession.objects.exists()
-    [entry] = trail.since()
     assert (entry.outcome, entry.status_code, entry.method) == (Outcome.ERROR, 500, "POST")
 
 
@@ -73,12 +80,10 @@ def test_a_view_that_hides_a_database_error_cannot_claim_success(api, therapist,
             pass  # the transaction is now aborted; the session it wrote cannot commit
         return just_logged(session)  # answering then needs no query: it would answer 201
 
-    monkeypatch.setattr("sessions.api.just_logged", swallows_an_error)
-    trail = trail()
-    response = quiet(api(therapist)).post("/api/sessions/", session_body(plan), format="json")
+    response, [entry] = post_answered_by(swallows_an_error, api=api, therapist=therapist,
+                                         plan=plan, trail=trail, monkeypatch=monkeypatch)
     assert response.status_code == 500
     assert not TherapySession.objects.exists()
-    [entry] = trail.since()
     assert entry.status_code == 500
 
 

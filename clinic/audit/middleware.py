@@ -107,13 +107,20 @@ def _version(data: Mapping) -> int | None:
 
 
 def _sent_data(request, response) -> Mapping:
-    """What the client sent, if the view already parsed it (never parsed here)."""
+    """What the client sent, if the view already read it (never read from the wire here)."""
     drf_request = (getattr(response, "renderer_context", None) or {}).get("request")
     data = getattr(drf_request, "_full_data", None)
     if isinstance(data, Mapping):
         return data
     post = getattr(request, "_post", None)
-    return post if isinstance(post, Mapping) else {}
+    if isinstance(post, Mapping):
+        return post
+    # A view that failed (500) leaves no parsed data behind, only the body it read: the ids
+    # in it still say whose record the failed write was about.
+    body = getattr(request, "_body", None)
+    if body and request.content_type == "application/json":
+        return _json_object(body) or {}
+    return {}
 
 
 class AuditMiddleware:

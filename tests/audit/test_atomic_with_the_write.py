@@ -59,6 +59,7 @@ def test_a_request_that_fails_after_writing_keeps_nothing_but_its_entry(
     assert response.status_code == 500
     assert not TherapySession.objects.exists()
     assert (entry.outcome, entry.status_code, entry.method) == (Outcome.ERROR, 500, "POST")
+    assert entry.patient_id == plan.patient_id  # read from the plan id the client sent
 
 
 def test_a_logged_session_and_its_entry_are_both_there(api, therapist, plan, trail):

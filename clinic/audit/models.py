@@ -80,3 +80,9 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action}"
+
+    @property
+    def outcome_summary(self) -> str:
+        """The outcome in words with the HTTP status it had: "Refused by a rule (409)"."""
+        words = self.get_outcome_display().split(" (")[0]
+        return f"{words} ({self.status_code})" if self.status_code else words

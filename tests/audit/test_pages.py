@@ -65,3 +65,37 @@ def test_signed_out_visitors_are_logged_as_denied(client, plan, trail):
     assert client.get(f"/plans/{plan.id}/").status_code == 302
     [entry] = t.since()
     assert (entry.outcome, entry.actor_id) == ("denied", None)
+
+
+def test_an_admin_goes_from_a_patient_to_everyone_who_opened_their_record(
+        client, clinic_admin, therapist, therapist2, chiro, patient, plan, trail):
+    from tests.factories import make_plan
+
+    someone_else = make_plan(prescriber=chiro)
+    client.force_login(therapist2)
+    client.get(f"/plans/{someone_else.id}/")  # another patient's record: not in the report
+    client.force_login(therapist)
+    client.get(f"/plans/{plan.id}/")
+    client.force_login(chiro)
+    client.get(f"/patients/{patient.id}/")
+    assert "Who has opened" not in client.get(f"/patients/{patient.id}/").content.decode()
+    client.force_login(clinic_admin)
+    page = client.get(f"/patients/{patient.id}/").content.decode()
+    link = f"/audit/?patient={patient.id}"
+    assert f'href="{link}"' in page
+    report = client.get(link)
+    assert report.status_code == 200
+    text = report.content.decode()
+    assert ">therapist<" in text and ">chiro<" in text
+    assert ">therapist2<" not in text
+
+
+def test_the_trail_page_says_each_outcome_once_with_its_status(client, clinic_admin, api,
+                                                               therapist, plan):
+    api(therapist).post("/api/sessions/", {
+        "plan": plan.id, "started_at": timezone.now().isoformat(), "duration_minutes": 30,
+        "regions": ["foot_left"]}, format="json")
+    client.force_login(clinic_admin)
+    text = client.get("/audit/").content.decode()
+    assert "Refused by a rule (409)" in text
+    assert "(409) (409)" not in text

@@ -282,6 +282,8 @@ def ticket_approve_view(request, pk: int):
     note = form.cleaned_data["note"] if form.is_valid() else ""
 
     def approve(ticket):
+        if form.errors:  # a note over its limit is refused, not silently dropped
+            raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         done = ticket_approve(ticket=ticket, by=request.user, note=note)
         return (f"Approved: version {done.resulting_version.number} of plan {done.plan_id} is "
                 "signed and in force.")
@@ -292,9 +294,12 @@ def ticket_approve_view(request, pk: int):
 @require_POST
 @chiropractor_required
 def ticket_decline_view(request, pk: int):
-    reason = request.POST.get("reason", "")
+    form = DeclineForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
 
     def decline(ticket):
+        if form.errors:  # missing, or over its limit: the form's sentence names the field
+            raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         ticket_decline(ticket=ticket, by=request.user, reason=reason)
         return "Declined; the therapist is told why."
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from clinic.regions import REGION_CHOICES
-from plans.validation import MAX_SESSION_MINUTES, MAX_TECHNIQUE_LENGTH
+from plans.validation import MAX_SESSION_MINUTES, MAX_TECHNIQUE_LENGTH, MAX_TECHNIQUES
 
 TEXT_LIMIT = 10_000
 LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -18,10 +18,12 @@ def split_techniques(value: str) -> list[str]:
 
 
 class TechniquesField(forms.CharField):
-    """Technique names typed as one comma-separated line."""
+    """Technique names typed as one comma-separated line: at most ``MAX_TECHNIQUES`` names."""
 
     def clean(self, value):
         names = split_techniques(super().clean(value))
+        if len(names) > MAX_TECHNIQUES:
+            raise forms.ValidationError(f"Name at most {MAX_TECHNIQUES} techniques.")
         for name in names:
             if len(name) > MAX_TECHNIQUE_LENGTH:
                 raise forms.ValidationError(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from clinic.models import Patient, User
 
@@ -43,3 +44,12 @@ class PatientSerializer(serializers.ModelSerializer):
         if value.year < 1900:
             raise serializers.ValidationError("Date of birth is before 1900.")
         return value
+
+
+class SignInSerializer(AuthTokenSerializer):
+    """The token request's username and password, bounded like the login form's (a password
+    is hashed once per attempt: a megabyte of it is work nobody needs)."""
+
+    username = serializers.CharField(label="Username", max_length=150, write_only=True)
+    password = serializers.CharField(label="Password", max_length=4096, write_only=True,
+                                     style={"input_type": "password"}, trim_whitespace=False)

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from clinic.api.parsers import JSONParser
 from clinic.api.permissions import IsClinicAdmin, IsClinicStaff
 from clinic.api.schema import ERRORS
-from clinic.api.serializers import MeSerializer, PatientSerializer
+from clinic.api.serializers import MeSerializer, PatientSerializer, SignInSerializer
 from clinic.api.throttles import WriteRateThrottle
 from clinic.models import Patient
 from clinic.services import patient_create
@@ -28,6 +28,7 @@ class TokenView(ObtainAuthToken):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     parser_classes = [JSONParser]  # DRF's view also takes forms; the API is JSON only
+    serializer_class = SignInSerializer  # bounded fields
 
     def get_serializer_context(self):
         # authenticate() gets Django's own request: django-axes marks a lockout on it, and its

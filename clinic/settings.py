@@ -182,10 +182,16 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-# Proxies in front of the app that append to X-Forwarded-For (production: the one reverse
-# proxy). The client address in the audit trail and the sign-in lockout is the one the
-# outermost trusted proxy saw; with 0 it is the TCP peer and X-Forwarded-For is ignored.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG else 1)
+# The reverse proxies in front of the app (addresses or networks, comma-separated). Only a
+# request whose TCP peer is one of them has its X-Forwarded-For read; anyone else is known by
+# their own address in the audit trail, the sign-in lockout and the rate limits.
+TRUSTED_PROXIES = [p.strip() for p in (env("TRUSTED_PROXIES") or "").split(",") if p.strip()]
+try:
+    from clinic.audit.net import parse_networks
+
+    parse_networks(TRUSTED_PROXIES)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
 
 # Content-Security-Policy (django-csp 4): our own origin only; no inline or eval'd script.
 # Inline styles are allowed (htmx's indicator style, Swagger UI's page), never inline script.

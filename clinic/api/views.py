@@ -17,7 +17,7 @@ from clinic.api.parsers import JSONParser
 from clinic.api.permissions import IsClinicAdmin, IsClinicStaff
 from clinic.api.schema import ERRORS
 from clinic.api.serializers import MeSerializer, PatientSerializer, SignInSerializer
-from clinic.api.throttles import WriteRateThrottle
+from clinic.api.throttles import SIGN_IN_THROTTLES, WriteRateThrottle
 from clinic.models import Patient
 from clinic.services import patient_create
 
@@ -29,6 +29,7 @@ class TokenView(ObtainAuthToken):
     authentication_classes: list = []
     parser_classes = [JSONParser]  # DRF's view also takes forms; the API is JSON only
     serializer_class = SignInSerializer  # bounded fields
+    throttle_classes = SIGN_IN_THROTTLES  # per address and per username, shared with the page
 
     def get_serializer_context(self):
         # authenticate() gets Django's own request: django-axes marks a lockout on it, and its

@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     LOGOUT = "logout", "Sign-out"
     PERMISSION_CHANGE = "permission_change", "Role or permission change"
     UNLOCK = "unlock", "Unlock (lockout reset)"
+    PASSWORD_CHANGE = "password_change", "Password change"
 
 
 class Outcome(models.TextChoices):

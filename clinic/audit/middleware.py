@@ -34,6 +34,7 @@ class TransactionFailed(RuntimeError):
 
 
 READS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+OUTCOME_HEADER = "X-Outcome-Status"  # set by clinic.web.render_outcome
 
 
 def _transaction_failed() -> bool:
@@ -196,11 +197,16 @@ class AuditMiddleware:
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
         status = response.status_code
+        detail = None
+        declared = _int(response.get(OUTCOME_HEADER))
+        if declared and 400 <= declared < 600 and status < 400:
+            # An htmx form answers a refusal with 200 (so htmx swaps it in without a console
+            # error) and states the true outcome in this header: the trail records that.
+            status, detail = declared, {"http_status": response.status_code}
         outcome = outcome_for(status) if signed_in else Outcome.DENIED
         clinic_id = user.clinic_id if signed_in else None
 
         data = getattr(response, "data", None)
-        detail = None
         if response.get(REPLAYED_HEADER) == "true":
             # An Idempotency-Key retry: nothing was written, the stored answer was read again.
             action, detail = Action.READ, {"idempotent_replay": True}

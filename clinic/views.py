@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from clinic.audit.context import patients_shown
 from clinic.models import Patient, Role
 from clinic.web import is_htmx, staff_required
 from plans.models import PlanStatus
@@ -65,6 +66,7 @@ def home(request):
 
         return admin_home(request)
     plans = list(active_plans_today(request.user)[:HOME_LIST_LIMIT])
+    patients_shown(request, [p.patient_id for p in plans])
     return render(request, "home/therapist.html", {
         "plans": plans,
         "today": timezone.localdate(),
@@ -78,6 +80,7 @@ def patient_search(request):
     """The live patient search (htmx swaps the results; without JavaScript, a whole page)."""
     q = request.GET.get("q", "").strip()[:100]
     patients = list(patients_matching(request.user, q)[:SEARCH_LIMIT]) if q else []
+    patients_shown(request, [p.pk for p in patients])
     context = {"q": q, "patients": patients, "limit": SEARCH_LIMIT}
     if is_htmx(request):
         return render(request, "patients/_search_results.html", context)

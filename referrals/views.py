@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from clinic.audit.context import patients_shown
 from clinic.errors import Conflict
 from clinic.models import Role, User
 from clinic.regions import REGIONS
@@ -118,6 +119,7 @@ def chiropractor_home(request):
     tickets = _with_plans(request, list(inbox.order_by("due_at", "id")[:LIST_LIMIT]))
     decided = list(tickets_listed_for(request.user).exclude(status=TicketStatus.OPEN)
                    .order_by("-decided_at", "-id")[:10])
+    patients_shown(request, [t.plan.patient_id for t in [*tickets, *decided]])
     return render(request, "home/chiropractor.html", {
         "tickets": tickets, "decided": decided, "now": timezone.now(),
         "limit_reached": len(tickets) >= LIST_LIMIT,
@@ -205,6 +207,7 @@ def ticket_list(request):
     if status in TicketStatus.values:
         qs = qs.filter(status=status)
     tickets = list(qs.order_by("-raised_at", "-id")[:LIST_LIMIT])
+    patients_shown(request, [t.plan.patient_id for t in tickets])
     return render(request, "referrals/list.html", {
         "tickets": tickets, "status": status, "statuses": TicketStatus.choices,
         "now": timezone.now(), "limit_reached": len(tickets) >= LIST_LIMIT,

@@ -23,3 +23,9 @@ def leave(token) -> None:
 def pending_events(request) -> list | None:
     """The request's queue of sign-in events, or None outside the audit middleware."""
     return getattr(request, "audit_events", None)
+
+
+def patients_shown(request, patient_ids) -> None:
+    """A page view that lists several patients says which: the audit middleware records them
+    on the request's entry, so each patient's access report shows the list read."""
+    request.audit_patients = [pid for pid in patient_ids if pid]

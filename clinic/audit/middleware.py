@@ -62,6 +62,32 @@ def _int(value) -> int | None:
     return number if 0 < number < 2**63 else None
 
 
+MAX_LISTED_PATIENTS = 500  # more than any page or list shows at once
+
+
+def _patients_shown(request, object_type, data, status) -> list[int]:
+    """The patients a list answer showed, in order, each once: an API list's ``results``
+    (each item's ``patient``, or its ``id`` in the patients list), or the ids a page view put
+    on ``request.audit_patients``. A patient's access report finds the read by them."""
+    if status >= 400 or object_type == "audit":
+        return []
+    listed = getattr(request, "audit_patients", None)
+    if listed is None:
+        results = data.get("results") if isinstance(data, Mapping) else None
+        if not isinstance(results, list):
+            return []
+        key = "id" if object_type == "patient" else "patient"
+        listed = (item.get(key) for item in results if isinstance(item, Mapping))
+    shown: dict[int, None] = {}
+    for value in listed:
+        number = _int(value)
+        if number:
+            shown[number] = None
+            if len(shown) >= MAX_LISTED_PATIENTS:
+                break
+    return list(shown)
+
+
 def logged_path(request) -> str:
     """The path with the query string's keys but none of its values (a search may be a name)."""
     keys = sorted({k for k in request.GET if k})
@@ -211,6 +237,9 @@ class AuditMiddleware:
             # An Idempotency-Key retry: nothing was written, the stored answer was read again.
             action, detail = Action.READ, {"idempotent_replay": True}
             data = _json_object(response.content)
+        shown = _patients_shown(request, object_type, data, status)
+        if shown:
+            detail = {**(detail or {}), "patients": shown}
         data = data if isinstance(data, Mapping) and "results" not in data else {}
         if not object_id and status == 201:
             object_id = data.get("id")
@@ -220,6 +249,8 @@ class AuditMiddleware:
             patient_id, clinic_id = self._patient(object_type, object_id, data, request,
                                                   response, clinic_id)
 
+        if patient_id is None and shown and len(shown) == 1:
+            patient_id = shown[0]
         audit_record(
             action=action, outcome=outcome, clinic_id=clinic_id,
             actor=user if signed_in else None, object_type=object_type,

@@ -86,8 +86,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "clinic.health.HealthCheckMiddleware",  # first: plain HTTP, any Host (compose health check)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "clinic.middleware.NoStoreMiddleware",  # after WhiteNoise: static files stay cacheable
     "clinic.middleware.RejectNulBytesMiddleware",
     "clinic.middleware.ApiTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clinic.errors import Conflict
 from clinic.models import Patient
+from clinic.numbers import whole_number
 from clinic.regions import label
 from clinic.web import chiropractor_required, staff_required
 from plans.forms import PlanAmendForm, PlanForm
@@ -176,11 +177,11 @@ def _service_errors(form, exc: ValidationError) -> None:
 @chiropractor_required
 def plan_new(request):
     """Write a plan for a patient of the clinic (plans.services.plan_create)."""
-    patient_id = request.GET.get("patient", "")
-    if not patient_id.isdigit():
+    patient_id = whole_number(request.GET.get("patient", ""))
+    if patient_id is None:
         return render(request, "plans/pick_patient.html", status=400)
     patient = get_object_or_404(Patient.objects.filter(clinic_id=request.user.clinic_id),
-                                pk=int(patient_id))
+                                pk=patient_id)
     if request.method == "POST":
         form = PlanForm(request.POST)
         if form.is_valid():

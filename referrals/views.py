@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from clinic.audit.context import patients_shown
 from clinic.errors import Conflict
 from clinic.models import Role, User
+from clinic.numbers import whole_number
 from clinic.regions import REGIONS
 from clinic.web import (
     admin_required,
@@ -31,6 +32,7 @@ from clinic.web import (
 )
 from plans.models import PlanStatus
 from plans.selectors import plans_visible_to, plans_with_usage
+from plans.validation import MAX_SESSION_MINUTES
 from plans.views import describe_changes, plan_card_context, plan_for, version_terms
 from referrals.forms import ApproveForm, DeclineForm, ReassignForm, TicketForm
 from referrals.models import ConsultTicket, TicketStatus
@@ -185,10 +187,11 @@ def ticket_new(request, pk: int):
                 return render(request, "referrals/_raised.html", plan_card_context(
                     request, plan, ticket=ticket, script=client_script(ticket)))
     else:
-        minutes = request.GET.get("session_minutes", "")
+        minutes = whole_number(request.GET.get("session_minutes", ""),
+                               high=MAX_SESSION_MINUTES)
         form = TicketForm(initial={
             "add_regions": [c for c in request.GET.getlist("add_regions") if c in REGIONS],
-            "session_minutes": int(minutes) if minutes.isdigit() else None,
+            "session_minutes": minutes,  # a prefill: anything else is simply not filled in
         })
     context = {"form": form, "plan": plan, "version": version,
                "selected": form["add_regions"].value() or []}

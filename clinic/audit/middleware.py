@@ -27,6 +27,7 @@ from clinic.audit.services import audit_record, outcome_for
 from clinic.audit.signals import write_auth_event
 from clinic.audit.targets import API, admin_target, page_target
 from clinic.idempotency.api import REPLAYED_HEADER
+from clinic.numbers import whole_number
 
 
 class TransactionFailed(RuntimeError):
@@ -55,11 +56,7 @@ def _json_object(content: bytes) -> Mapping | None:
 
 
 def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
+    return whole_number(value)
 
 
 MAX_LISTED_PATIENTS = 500  # more than any page or list shows at once

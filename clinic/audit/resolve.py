@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.apps import apps
 from django.core.exceptions import FieldError
 
+from clinic.numbers import whole_number
+
 # object type -> (app label, model names tried in order, path to the patient id, to the clinic)
 _LOOKUPS = {
     "patient": ("clinic", ("Patient",), "id", "clinic_id"),
@@ -27,11 +29,8 @@ def patient_of(object_type: str, object_id, clinic_id: int | None) -> tuple[int,
     """``(patient id, clinic id)`` of the object, or None when it is not in ``clinic_id``
     (another clinic's object leaves no foreign patient id in this clinic's trail)."""
     spec = _LOOKUPS.get(object_type)
-    try:
-        pk = int(object_id)
-    except (TypeError, ValueError):
-        return None
-    if spec is None or not 0 < pk < 2**63:
+    pk = whole_number(object_id)
+    if spec is None or pk is None:
         return None
     app_label, names, patient_path, clinic_path = spec
     model = _model(app_label, names)

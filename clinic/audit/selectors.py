@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from clinic.audit.models import AuditEntry
+from clinic.numbers import whole_number
 
 
 def audit_entries(*, user, patient: int | None = None, actor: str | None = None,
@@ -25,7 +26,8 @@ def audit_entries(*, user, patient: int | None = None, actor: str | None = None,
         qs = qs.filter(Q(patient_id=patient) | Q(detail__patients__contains=[patient]))
     if actor:
         by_name = Q(actor_username=actor)
-        qs = qs.filter(by_name | Q(actor_id=int(actor)) if actor.isdigit() else by_name)
+        actor_id = whole_number(actor)
+        qs = qs.filter(by_name | Q(actor_id=actor_id) if actor_id is not None else by_name)
     if action:
         qs = qs.filter(action=action)
     if since:

@@ -64,7 +64,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "sessions/"): Row(401, 201, 403, 403, "therapist", 400),
     ("GET", "sessions/<int:pk>/"): Row(401, 200, 200, 200, "admin", 404),
     ("POST", "sessions/<int:pk>/void/"): Row(401, 200, 403, 200, "admin", 404),
-    ("POST", "sessions/<int:pk>/addenda/"): Row(401, 201, 403, 403, "therapist", 404),
+    ("POST", "sessions/<int:pk>/addenda/"): Row(401, 201, 403, 201, "therapist", 404),
     ("GET", "audit/"): Row(401, 403, 403, 200, "admin", 200),
     ("GET", "tickets/"): Row(401, 200, 200, 200, "therapist", 200),
     ("POST", "tickets/"): Row(401, 201, 403, 403, "therapist", 400),

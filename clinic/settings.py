@@ -239,6 +239,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Plan-keeper <no-reply@plankeeper
 TICKET_SLA_HOURS = env_int("TICKET_SLA_HOURS", 48)
 # A session "more than a few minutes in the future" is malformed input (clock skew allowance).
 SESSION_FUTURE_TOLERANCE_MINUTES = env_int("SESSION_FUTURE_TOLERANCE_MINUTES", 5)
+# A therapist may void their own session this long after logging it; later only an admin.
+SESSION_VOID_HOURS = env_int("SESSION_VOID_HOURS", 24)
 
 # --- REST API -------------------------------------------------------------------------------
 _write_rate = env("API_WRITE_RATE", "120/min")

@@ -20,7 +20,7 @@ from sessions.models import TherapySession
 def void_window() -> dt.timedelta:
     """How long after logging a session its therapist may still void it alone
     (``SESSION_VOID_HOURS``, default 24): long enough to catch a mistake the same day."""
-    return dt.timedelta(hours=getattr(settings, "SESSION_VOID_HOURS", 24))
+    return dt.timedelta(hours=settings.SESSION_VOID_HOURS)
 
 
 def check_may_void(*, session: TherapySession, by: User, now: dt.datetime | None = None) -> None:

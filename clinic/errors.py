@@ -11,7 +11,8 @@ from __future__ import annotations
 class Conflict(Exception):
     """The request is valid but conflicts with the record's current state (HTTP 409)."""
 
-    def __init__(self, code: str, detail: str):
+    def __init__(self, code: str, detail: str, **extra):
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.extra = extra  # more fields for the answer's body (e.g. what changed)

@@ -105,6 +105,10 @@ class PlanCreateSerializer(PlanTermsSerializer):
 
 class PlanAmendSerializer(PlanTermsSerializer):
     reason = serializers.CharField(max_length=2000)
+    based_on_version = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False,
+        help_text="The number of the version this change was drawn from. If another version "
+                  "was signed since, the answer is 409 plan_changed, naming what changed.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -209,7 +213,9 @@ class PlanAmendView(APIView):
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
         reason = changes.pop("reason")
-        version = plan_amend(plan=plan, by=request.user, reason=reason, changes=changes)
+        based_on = changes.pop("based_on_version", None)
+        version = plan_amend(plan=plan, by=request.user, reason=reason, changes=changes,
+                             based_on_version=based_on)
         return Response(PlanVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 

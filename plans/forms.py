@@ -49,3 +49,7 @@ class PlanAmendForm(PlanForm):
     reason = forms.CharField(label="Reason for the change", max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="Signed with the new version; the therapists see it.")
+    # The version the form was drawn from: the whole prescription on screen is that version's,
+    # so signing it over a newer one would undo the newer one (plans.services.plan_amend).
+    based_on_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1,
+                                          max_value=2**31 - 1, required=False)

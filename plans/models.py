@@ -3,7 +3,7 @@
 A plan is the prescription's identity and life cycle (patient, prescriber, status). What it
 allows lives in ``PlanVersion`` rows: each is signed by a chiropractor and never changes
 (PostgreSQL refuses UPDATE and DELETE on them); an amendment is a new version. Sessions are
-bound to the version in force when they were logged.
+bound to the version in force on their day.
 """
 
 from __future__ import annotations
@@ -45,6 +45,11 @@ class TreatmentPlan(models.Model):
     # transaction that creates the version, so readers never need a "latest version" subquery.
     current_version = models.OneToOneField("PlanVersion", on_delete=models.PROTECT, null=True,
                                            related_name="+")
+    # The plan's usage, kept on its row so that neither a session log nor a page counts the
+    # plan's history: written only by sessions.services, under this row's lock, in the same
+    # transaction as each session logged or voided (non-voided sessions only).
+    sessions_used = models.PositiveIntegerField(default=0)
+    last_session_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -59,7 +64,7 @@ class TreatmentPlan(models.Model):
 
     @property
     def sessions_remaining(self) -> int:
-        """Authorised sessions not yet used (needs ``sessions_used`` from plans_with_usage)."""
+        """Authorised sessions (of the version in force) not yet used."""
         return max(self.current_version.sessions_authorized - self.sessions_used, 0)
 
     def effective_status(self, on: dt.date | None = None) -> str:

@@ -95,7 +95,8 @@ def clinic_week(tz: dt.tzinfo, moment: dt.datetime) -> tuple[dt.datetime, dt.dat
     return start, end
 
 
-def _fmt(day: dt.date) -> str:
+def format_day(day: dt.date) -> str:
+    """A day as the rule's sentences write it: "Mon 3 Nov 2026"."""
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
@@ -128,7 +129,7 @@ def session_violations(
     status = plan.effective_status(on=day)
     if status == EXPIRED:
         found.append(Violation(
-            "plan_not_active", f"The plan expired on {_fmt(version.valid_until)}."))
+            "plan_not_active", f"The plan expired on {format_day(version.valid_until)}."))
     elif status != PlanStatus.ACTIVE:
         found.append(Violation(
             "plan_not_active",
@@ -138,8 +139,8 @@ def session_violations(
     if not version.valid_from <= day <= version.valid_until:
         found.append(Violation(
             "outside_validity",
-            f"{_fmt(day)} is outside the plan's validity "
-            f"({_fmt(version.valid_from)} to {_fmt(version.valid_until)}).",
+            f"{format_day(day)} is outside the plan's validity "
+            f"({format_day(version.valid_from)} to {format_day(version.valid_until)}).",
         ))
 
     avoided = [r for r in proposed.regions if r in version.avoid_regions]
@@ -182,7 +183,7 @@ def session_violations(
         found.append(Violation(
             "weekly_limit_reached",
             f"The {weekly} session{'s' if weekly != 1 else ''} a week allowed are already used "
-            f"in the week of {_fmt(monday)}.",
+            f"in the week of {format_day(monday)}.",
             limit=weekly,
         ))
 

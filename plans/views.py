@@ -19,8 +19,9 @@ from clinic.regions import label
 from clinic.web import chiropractor_required, staff_required
 from plans.forms import PlanAmendForm, PlanForm
 from plans.models import PlanStatus, PlanVersion, TreatmentPlan
-from plans.selectors import plan_usage, plans_visible_to, plans_with_usage
+from plans.selectors import plans_visible_to, plans_with_usage
 from plans.services import AMENDABLE_FIELDS, plan_amend, plan_create
+from sessions.selectors import plan_usage
 
 SESSIONS_SHOWN = 25
 
@@ -219,7 +220,8 @@ def plan_amend_view(request, pk: int):
         if form.is_valid():
             try:
                 new = plan_amend(plan=plan, by=request.user, reason=form.cleaned_data["reason"],
-                                 changes=form.terms())
+                                 changes=form.terms(),
+                                 based_on_version=form.cleaned_data["based_on_version"])
             except ValidationError as exc:
                 _service_errors(form, exc)
             except Conflict as exc:
@@ -231,7 +233,8 @@ def plan_amend_view(request, pk: int):
         status = 400 if status == 200 else status
     else:
         form = PlanAmendForm(initial=version_terms(version)
-                             | {"techniques": ", ".join(version.techniques)})
+                             | {"techniques": ", ".join(version.techniques),
+                                "based_on_version": version.number})
     return render(request, "plans/form.html", {
         "form": form, "patient": plan.patient, "plan": plan, "version": version,
         "selected": form["regions"].value() or [], "avoided": form["avoid_regions"].value() or [],

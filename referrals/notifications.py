@@ -31,7 +31,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from clinic.models import Role, User
@@ -386,9 +386,7 @@ def _notify_ending(plan: TreatmentPlan, *, now: dt.datetime) -> bool:
 
 def _plans_for_checks():
     return (TreatmentPlan.objects.filter(status=PlanStatus.ACTIVE)
-            .select_related("clinic", "patient", "prescriber", "current_version")
-            .annotate(sessions_used=Count("sessions", filter=Q(sessions__void__isnull=True),
-                                          distinct=True)))
+            .select_related("clinic", "patient", "prescriber", "current_version"))
 
 
 def check_plans(*, now: dt.datetime | None = None) -> int:

@@ -75,7 +75,8 @@ def exception_handler(exc, context):
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, Conflict):
-        return Response({"code": exc.code, "detail": exc.detail}, status=status.HTTP_409_CONFLICT)
+        return Response({"code": exc.code, "detail": exc.detail, **exc.extra},
+                        status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {
             "non_field_errors": exc.messages}

@@ -1,0 +1,28 @@
+"""Reads of therapy sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from plans.models import TreatmentPlan
+from plans.rules import PlanUsage, week_bounds
+from sessions.models import TherapySession
+
+
+def sessions_in_week(plan_id: int, week: tuple[dt.datetime, dt.datetime]) -> int:
+    """Non-voided sessions of the plan that started within ``week`` (a clinic week, see
+    ``plans.rules.clinic_week``). Bounded by the week: an index scan on (plan, started_at)."""
+    start, end = week
+    return TherapySession.objects.filter(
+        plan_id=plan_id, started_at__gte=start, started_at__lt=end, void__isnull=True,
+    ).count()
+
+
+def plan_usage(plan: TreatmentPlan, *, at: dt.datetime | None = None) -> PlanUsage:
+    """What the plan has used: in all (the plan row's counter) and in the clinic week holding
+    ``at`` (now by default). One query, whatever the plan's history."""
+    week = week_bounds(plan, at or timezone.now())
+    return PlanUsage(sessions_used=plan.sessions_used,
+                     sessions_this_week=sessions_in_week(plan.pk, week))

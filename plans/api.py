@@ -60,7 +60,8 @@ class PlanVersionSerializer(serializers.ModelSerializer):
         model = PlanVersion
         fields = ["number", "regions", "avoid_regions", "session_minutes", "sessions_authorized",
                   "sessions_per_week", "techniques", "valid_from", "valid_until", "diagnosis",
-                  "notes", "reason", "signed_by", "signed_by_name", "signed_at"]
+                  "notes", "goals", "client_summary", "reason", "signed_by", "signed_by_name",
+                  "signed_at"]
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -97,6 +98,11 @@ class PlanTermsSerializer(serializers.Serializer):
     avoid_regions = region_list(required=False)
     diagnosis = serializers.CharField(required=False, allow_blank=True, max_length=500)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    goals = serializers.CharField(required=False, allow_blank=True, max_length=2_000,
+                                  help_text="The chiropractor's aim for the plan.")
+    client_summary = serializers.CharField(
+        required=False, allow_blank=True, max_length=1_000,
+        help_text="A sentence meant for the client: why the plan is what it is for now.")
 
 
 class PlanCreateSerializer(PlanTermsSerializer):

@@ -90,7 +90,12 @@ class PlanVersion(models.Model):
     valid_from = models.DateField()
     valid_until = models.DateField()
     diagnosis = models.CharField(max_length=500, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True)  # for the therapists; never shown to the client
+    # The chiropractor's aim for the plan, and a sentence meant for the client ("why we are
+    # working on your neck for now"): the therapist reads it out with a refusal, and it is the
+    # heart of the client's printed summary.
+    goals = models.TextField(blank=True)
+    client_summary = models.TextField(blank=True)
     reason = models.TextField(blank=True)  # why this version differs from the previous one
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="signed_plan_versions")

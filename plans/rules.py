@@ -171,10 +171,12 @@ def session_violations(
         ))
 
     if usage.sessions_used >= version.sessions_authorized:
+        authorized = version.sessions_authorized
         found.append(Violation(
             "sessions_exhausted",
-            f"All {version.sessions_authorized} authorised sessions are used.",
-            limit=version.sessions_authorized,
+            "The one authorised session is used." if authorized == 1
+            else f"All {authorized} authorised sessions are used.",
+            limit=authorized,
         ))
 
     weekly = version.sessions_per_week
@@ -200,3 +202,36 @@ def session_violations(
             ))
 
     return found
+
+
+# What to do next, for each kind of refusal: a session can be trimmed to the plan, or the plan
+# itself must change first (a renewal), or the week is full.
+_TRIM = {"region_out_of_scope", "region_contraindicated", "duration_exceeds_plan",
+         "technique_not_prescribed"}
+_RENEW = {"sessions_exhausted", "outside_validity", "plan_not_active"}
+
+
+def refusal_advice(codes: Sequence[str], *, prescriber: str, plan_status: str) -> list[str]:
+    """The way forward after a refusal with these codes, one sentence per kind of reason, in
+    the order a therapist acts on them (the plan's state first, then the session's content).
+    ``plan_status`` is the plan's effective status (``TreatmentPlan.effective_status``)."""
+    codes = set(codes)
+    advice = []
+    if "not_a_therapist" in codes:
+        advice.append("Only a massage therapist of this clinic can log a session.")
+    if plan_status in (PlanStatus.SUSPENDED, PlanStatus.CANCELLED, PlanStatus.DRAFT):
+        advice.append(f"The plan is {PlanStatus(plan_status).label.lower()}: speak to "
+                      f"{prescriber} before the client's next session.")
+        return advice
+    if codes & _RENEW:
+        advice.append("No session can be logged on this plan as it stands. Ask "
+                      f"{prescriber} for a renewal (more sessions or a later end date) with a "
+                      "consult ticket.")
+    elif "weekly_limit_reached" in codes:
+        advice.append("This week's sessions are used: book the client for next week, or ask "
+                      f"{prescriber} for more sessions a week.")
+    if codes & _TRIM and not codes & _RENEW:
+        advice.append("Log only what the plan covers (untick the other regions, shorten the "
+                      "minutes, leave out the technique), and pass the client's request on to "
+                      f"{prescriber} as a consult ticket.")
+    return advice

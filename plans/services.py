@@ -31,8 +31,11 @@ from plans.validation import (
 # What an amendment may change; the rest of a version is copied from the one it replaces.
 AMENDABLE_FIELDS = (
     "regions", "avoid_regions", "session_minutes", "sessions_authorized", "sessions_per_week",
-    "techniques", "valid_from", "valid_until", "diagnosis", "notes",
+    "techniques", "valid_from", "valid_until", "diagnosis", "notes", "goals", "client_summary",
 )
+
+# Longest texts a prescription holds (characters).
+TEXT_LIMITS = {"diagnosis": 500, "notes": 10_000, "goals": 2_000, "client_summary": 1_000}
 
 
 def _require_chiropractor(user: User, clinic_id: int) -> None:
@@ -63,9 +66,18 @@ def _clean_terms(terms: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError({name: "A date (YYYY-MM-DD) is required."})
     if cleaned["valid_until"] < cleaned["valid_from"]:
         raise ValidationError({"valid_until": "The plan cannot end before it starts."})
-    cleaned["diagnosis"] = terms.get("diagnosis") or ""
-    cleaned["notes"] = terms.get("notes") or ""
+    for name, limit in TEXT_LIMITS.items():
+        cleaned[name] = _clean_text(name, terms.get(name), limit)
     return cleaned
+
+
+def _clean_text(name: str, value: object, limit: int) -> str:
+    value = value or ""
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValidationError({name: "Text is required."})
+    if len(value) > limit:
+        raise ValidationError({name: f"At most {limit} characters."})
+    return value.strip()
 
 
 @transaction.atomic
@@ -83,6 +95,8 @@ def plan_create(
     avoid_regions: Sequence[str] = (),
     diagnosis: str = "",
     notes: str = "",
+    goals: str = "",
+    client_summary: str = "",
 ) -> TreatmentPlan:
     """Prescribe a plan: it is active at once, as version 1 signed by the prescriber.
 
@@ -93,7 +107,7 @@ def plan_create(
         "regions": regions, "avoid_regions": avoid_regions, "session_minutes": session_minutes,
         "sessions_authorized": sessions_authorized, "sessions_per_week": sessions_per_week,
         "techniques": techniques, "valid_from": valid_from, "valid_until": valid_until,
-        "diagnosis": diagnosis, "notes": notes,
+        "diagnosis": diagnosis, "notes": notes, "goals": goals, "client_summary": client_summary,
     })
     plan = TreatmentPlan.objects.create(
         clinic_id=patient.clinic_id, patient=patient, prescriber=prescriber,

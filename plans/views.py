@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from clinic.errors import Conflict
 from clinic.models import Patient
-from clinic.regions import label
+from clinic.regions import everyday, label
 from clinic.web import chiropractor_required, staff_required
 from plans.forms import PlanAmendForm, PlanForm
 from plans.models import PlanStatus, PlanVersion, TreatmentPlan
@@ -164,6 +164,20 @@ def plan_card_context(request, plan: TreatmentPlan, **extra) -> dict:
 def plan_detail(request, pk: int):
     plan = plan_for(request, pk)
     return render(request, "plans/detail.html", plan_card_context(request, plan))
+
+
+@staff_required
+def plan_print(request, pk: int):
+    """One page for the client: what the plan covers and why, what is left, how to ask for
+    more. Nothing internal (no notes, diagnosis or goals): the client takes it home."""
+    plan = plan_for(request, pk)
+    version = plan.current_version
+    return render(request, "plans/print.html", {
+        "plan": plan, "version": version, "status": plan.effective_status(),
+        "covers": everyday(version.regions), "avoid": everyday(version.avoid_regions),
+        "sessions_left": plan.sessions_remaining,
+        "printed_on": timezone.localdate(timezone=plan.clinic.tz),
+    })
 
 
 # --- write and amend ----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from clinic.api.throttles import WriteRateThrottle
 from clinic.idempotency.api import idempotent
 from plans.api import region_list, technique_list
 from plans.validation import MAX_SESSION_MINUTES
-from sessions.models import SessionAddendum, TherapySession
+from sessions.models import TherapySession
 from sessions.services import session_add_addendum, session_log, session_void
 
 TEXT_LIMIT = 10_000

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from clinic.regions import labels
 from clinic.web import is_htmx, render_outcome, therapist_required
-from plans.rules import PlanViolation
+from plans.rules import PlanViolation, refusal_advice
 from sessions.forms import SessionLogForm
 from sessions.services import session_log
 
@@ -76,7 +76,9 @@ def session_new(request, pk: int):
             plan = plan_for(request, pk)  # fresh counts
             return render(request, "therapy_sessions/_logged.html",
                           plan_card_context(request, plan, logged=done))
-    extra = {"log_form": form, "violations": violations,
+    advice = refusal_advice([v.code for v in violations], prescriber=plan.prescriber.display_name,
+                            plan_status=plan.effective_status()) if violations else []
+    extra = {"log_form": form, "violations": violations, "advice": advice,
              "ticket_url": ticket_prefill_url(plan, violations, form) if violations else ""}
     if is_htmx(request):
         return render_outcome(request, "therapy_sessions/_log_form.html",

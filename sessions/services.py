@@ -27,7 +27,7 @@ from plans.rules import (
     session_violations,
     week_bounds,
 )
-from plans.selectors import plan_for_update, version_current, version_in_force
+from plans.selectors import plan_for_update, version_in_force
 from plans.validation import MAX_SESSION_MINUTES, check_range, clean_regions, clean_techniques
 from referrals.notifications import check_plan_after_session
 from sessions.models import SessionAddendum, SessionVoid, TherapySession
@@ -136,7 +136,6 @@ def _judge(locked: TreatmentPlan,
            proposed: ProposedSession) -> tuple[PlanVersion, list[Violation]]:
     """The version the session falls under (in force at its start) and the rule's verdict on
     it: usage from the locked plan row (read after the lock) and from the week's sessions."""
-    version_current(locked)
     version = version_in_force(locked, local_date(locked, proposed.started_at))
     week_used = 0
     if version.sessions_per_week is not None:  # no weekly limit: nothing to count

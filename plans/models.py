@@ -46,8 +46,8 @@ class TreatmentPlan(models.Model):
     current_version = models.OneToOneField("PlanVersion", on_delete=models.PROTECT, null=True,
                                            related_name="+")
     # The plan's usage, kept on its row so that neither a session log nor a page counts the
-    # plan's history: written only by sessions.services, under this row's lock, in the same
-    # transaction as each session logged or voided (non-voided sessions only).
+    # plan's history: non-voided sessions, counted by PostgreSQL as each session or void is
+    # inserted (sessions/migrations/0004), under this row's lock (sessions.services).
     sessions_used = models.PositiveIntegerField(default=0)
     last_session_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

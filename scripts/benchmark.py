@@ -151,9 +151,9 @@ def query_counts(earlier_counts=(1, 500)) -> dict[int, tuple[int, int]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from clinic.accounts.tokens import token_issue
     from clinic.models import Clinic, Role, User
     from clinic.services import patient_create
     from plans.services import plan_create
@@ -171,7 +171,7 @@ def query_counts(earlier_counts=(1, 500)) -> dict[int, tuple[int, int]]:
     admin, chiro, therapist = (person(Role.ADMIN), person(Role.CHIROPRACTOR),
                                person(Role.THERAPIST))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=therapist).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=therapist)[1]}")
     today = timezone.localdate(timezone=clinic.tz)
     results: dict[int, tuple[int, int]] = {}
     for earlier in earlier_counts:

@@ -4,9 +4,9 @@ second clinic whose people must never see the first one's records."""
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from clinic.accounts.tokens import token_issue
 from tests.factories import (
     AdminFactory,
     ChiropractorFactory,
@@ -86,8 +86,8 @@ def api():
     def client_for(user=None) -> APIClient:
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _token, secret = token_issue(user=user, device="test client")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
         return client
 
     return client_for

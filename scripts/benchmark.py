@@ -9,7 +9,8 @@ Two measurements (issue 2, "A benchmark"):
    as `therapist` with `GET /api/me/`, over keep-alive connections. Prints both medians, their
    p95s and the ratio (target: a session log within 2x the median of `GET /api/me/`).
 
-       API_WRITE_RATE=none DEBUG=1 .venv/bin/gunicorn clinic.wsgi -w 2 -b 127.0.0.1:8000 &
+       API_WRITE_RATE=none MFA_REQUIRED=0 DEBUG=1 \
+           .venv/bin/gunicorn clinic.wsgi -w 2 -b 127.0.0.1:8000 &
        .venv/bin/python scripts/benchmark.py http://127.0.0.1:8000 --password demo-pass-123
 
    The server needs `migrate` and `seed_demo`, and `API_WRITE_RATE=none` (the default write
@@ -51,6 +52,8 @@ def _expect(response, status: int, what: str):
         hint = ""
         if response.status_code == 429:
             hint = "\n(throttled: start the server with API_WRITE_RATE=none)"
+        elif "otp_required" in response.text:
+            hint = "\n(second factor required: start the server with MFA_REQUIRED=0)"
         raise BenchmarkError(f"{what}: expected HTTP {status}, got {response.status_code}: "
                              f"{response.text[:300]}{hint}")
     return response.json()

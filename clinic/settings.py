@@ -348,8 +348,11 @@ MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Plan-keeper")
 # The key that signs exported audit chain heads (manage.py audit_verify --export-head): held
 # by the app, never by the database, so a rewrite of the trail by someone with database access
-# alone cannot produce a head that verifies. Default: derived from SECRET_KEY.
-AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY") or f"audit-head:{SECRET_KEY}"
+# alone cannot produce a head that verifies. Unset: derived from SECRET_KEY.
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY")
+# Where the nightly chain check also writes a signed head (a folder outside the database: a
+# backup volume, a mounted share). Unset: the heads are only logged.
+AUDIT_HEAD_DIR = env("AUDIT_HEAD_DIR")
 # The role that owns the tables and runs migrations (manage.py migrate connects as it when
 # set); DATABASE_URL is then the app's runtime role, which may only INSERT and SELECT the
 # audit trail. Unset: migrate runs as DATABASE_URL's role (the laptop and the tests).

@@ -17,6 +17,18 @@ from tests.factories import (
 )
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test runner empties tables between transactional tests with TRUNCATE, which the
+    audit trail refuses by trigger in production: on the test database only, that one
+    trigger is off (tests/audit/test_database_roles.py turns it on to show it refusing)."""
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_auditentry "
+                       "DISABLE TRIGGER audit_auditentry_refuse_truncate")
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Tests create many staff users; the production hasher (PBKDF2) is slow on purpose."""

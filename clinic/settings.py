@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "clinic.accounts.middleware.SecondFactorMiddleware",  # second factor before any page
+    "clinic.accounts.middleware.BreakGlassMiddleware",  # a reason for records outside the rules
     # After authentication, around everything else: sees the final answer, lockouts included.
     "clinic.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -357,3 +358,5 @@ AUDIT_HEAD_DIR = env("AUDIT_HEAD_DIR")
 # set); DATABASE_URL is then the app's runtime role, which may only INSERT and SELECT the
 # audit trail. Unset: migrate runs as DATABASE_URL's role (the laptop and the tests).
 MIGRATE_DATABASE_URL = env("MIGRATE_DATABASE_URL")
+# How long a stated reason opens one patient's records (docs/break-glass.md).
+BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)

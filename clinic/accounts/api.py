@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.accounts.breakglass import break_glass_open
 from clinic.accounts.models import ApiToken
 from clinic.accounts.tokens import token_latest_expiry, tokens_live
 from clinic.api.permissions import IsClinicStaff
@@ -22,7 +23,7 @@ from clinic.api.schema import ERRORS
 from clinic.audit.models import Action
 from clinic.audit.net import client_ip, request_id
 from clinic.audit.services import audit_record
-from clinic.models import Role
+from clinic.models import Patient, Role
 
 User = get_user_model()
 
@@ -115,3 +116,37 @@ class TokenDetailView(APIView):
                          method=request.method, path=request.path,
                          detail={"user": token.user.get_username(), "tokens_revoked": 1})
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BreakGlassRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(min_length=10, max_length=500,
+                                   help_text="why you need this patient's records")
+
+
+class BreakGlassView(APIView):
+    """Open one patient's records outside the usual rules for ``BREAK_GLASS_MINUTES`` by
+    stating a reason (chiropractors and admins; docs/break-glass.md). Flagged in the trail,
+    e-mailed to the clinic's admins."""
+
+    permission_classes = [IsClinicStaff]
+
+    @extend_schema(request=BreakGlassRequestSerializer,
+                   responses={201: inline_serializer("BreakGlassGrant", {
+                       "id": serializers.IntegerField(), "patient": serializers.IntegerField(),
+                       "expires_at": serializers.DateTimeField()}),
+                       **ERRORS(400, 401, 403, 404, 429)})
+    def post(self, request, pk: int):
+        if request.user.role not in (Role.CHIROPRACTOR, Role.ADMIN):
+            raise PermissionDenied("Only a chiropractor or admin may state a reason to open "
+                                   "a record.")
+        patient = Patient.objects.filter(pk=pk, clinic_id=request.user.clinic_id).first()
+        if patient is None:
+            raise NotFound("No such patient.")
+        serializer = BreakGlassRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = break_glass_open(user=request.user, patient=patient,
+                                 reason=serializer.validated_data["reason"],
+                                 request=request._request)
+        return Response({"id": grant.pk, "patient": patient.pk,
+                         "expires_at": serializers.DateTimeField().to_representation(
+                             grant.expires_at)}, status=status.HTTP_201_CREATED)

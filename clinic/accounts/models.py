@@ -6,6 +6,7 @@ one device's token to revoke it without ever seeing any part of the secret.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS
@@ -23,3 +24,23 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"token #{self.pk} of {self.user} ({self.device or 'unnamed device'})"
+
+
+class BreakGlassGrant(models.Model):
+    """A person's stated reason to open one patient's records outside the usual rules, good
+    for ``BREAK_GLASS_MINUTES``. Kept, never edited: the clinic's admins review them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="+")
+    clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("clinic.Patient", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "patient", "expires_at"],
+                                name="breakglass_live_idx")]
+
+    def __str__(self) -> str:
+        return f"break-glass #{self.pk} by {self.user} for patient {self.patient_id}"

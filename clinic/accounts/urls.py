@@ -3,6 +3,7 @@ from django.urls import path
 from clinic.accounts import views
 
 urlpatterns = [
+    path("break-glass/", views.break_glass, name="break-glass"),
     path("otp/", views.otp_verify, name="otp-verify"),
     path("second-factor/", views.mfa_setup, name="mfa-setup"),
     path("staff/", views.staff_security, name="staff-security"),

@@ -4,6 +4,7 @@ security page (reset a lost second factor, sign a person out of every device).""
 from __future__ import annotations
 
 import django_otp
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
@@ -164,3 +165,27 @@ def staff_sign_out(request, pk: int):
     messages.success(request, f"{person.display_name} is signed out of every device "
                               f"({revoked} API token(s) revoked).")
     return redirect("staff-security")
+
+
+@login_required
+@require_POST
+def break_glass(request):
+    """State a reason to open one patient's records outside the usual rules."""
+    from clinic.accounts.breakglass import break_glass_open
+    from clinic.models import Patient
+
+    raw = request.POST.get("patient", "")
+    patient = (Patient.objects.filter(pk=int(raw), clinic_id=request.user.clinic_id).first()
+               if raw.isascii() and raw.isdecimal() and len(raw) < 19 else None)
+    if patient is None:
+        raise Http404("No such patient in your clinic.")
+    reason = request.POST.get("reason", "")[:500]
+    try:
+        break_glass_open(user=request.user, patient=patient, reason=reason, request=request)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValueError as exc:
+        return TemplateResponse(request, "accounts/break_glass.html", {
+            "patient_id": patient.pk, "next": _next(request), "error": str(exc),
+            "reason": reason, "minutes": settings.BREAK_GLASS_MINUTES}, status=400)
+    return redirect(_next(request))

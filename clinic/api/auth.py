@@ -17,6 +17,12 @@ class ClinicTokenAuthentication(TokenAuthentication):
     token of the user on each request to delete expired ones: a query per request we avoid;
     dead tokens are cleared when the user signs in again)."""
 
+    def authenticate(self, request):
+        found = getattr(request._request, "_plankeeper_token", None)
+        if found is not None:  # already looked up for this request (BreakGlassMiddleware)
+            return self._accept(found)
+        return super().authenticate(request)
+
     def authenticate_credentials(self, token: bytes):
         try:
             secret = token.decode("ascii")
@@ -25,6 +31,10 @@ class ClinicTokenAuthentication(TokenAuthentication):
         found = token_find(secret)
         if found is None:
             raise exceptions.AuthenticationFailed("Invalid or expired token.")
+        return self._accept(found)
+
+    @staticmethod
+    def _accept(found):
         if not found.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         token_touch(found)

@@ -21,6 +21,8 @@ urlpatterns = [
     path("me/", clinic_views.MeView.as_view(), name="api-me"),
     path("patients/", clinic_views.PatientListCreateView.as_view(), name="api-patients"),
     path("patients/<int:pk>/", clinic_views.PatientDetailView.as_view(), name="api-patient"),
+    path("patients/<int:pk>/break-glass/", accounts.BreakGlassView.as_view(),
+         name="api-patient-break-glass"),
     path("plans/", plans.PlanListCreateView.as_view(), name="api-plans"),
     path("plans/<int:pk>/", plans.PlanDetailView.as_view(), name="api-plan"),
     path("plans/<int:pk>/versions/", plans.PlanVersionListView.as_view(),

@@ -58,6 +58,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "patients/"): Row(401, 200, 200, 200, "therapist", 200),
     ("POST", "patients/"): Row(401, 403, 403, 201, "admin", 201),
     ("GET", "patients/<int:pk>/"): Row(401, 200, 200, 200, "admin", 404),
+    # Stating a reason to open a record: chiropractors and admins of the patient's clinic.
+    ("POST", "patients/<int:pk>/break-glass/"): Row(401, 403, 201, 201, "admin", 404),
     ("GET", "plans/"): Row(401, 200, 200, 200, "chiropractor", 200),
     ("POST", "plans/"): Row(401, 403, 201, 403, "chiropractor", 400),
     ("GET", "plans/<int:pk>/"): Row(401, 200, 200, 200, "chiropractor", 404),
@@ -129,6 +131,8 @@ BODIES: dict[tuple[str, str], Callable[[World, object], dict]] = {
     ("POST", "tickets/<int:pk>/reassign/"): lambda w, user: {"assigned_to": w.chiro2.pk},
     ("POST", "notifications/<int:pk>/read/"): lambda w, user: {},
     ("POST", "auth/logout/"): lambda w, user: {},
+    ("POST", "patients/<int:pk>/break-glass/"): lambda w, user: {
+        "reason": "Covering the weekend on-call for a colleague."},
     ("DELETE", "auth/tokens/<int:pk>/"): lambda w, user: {},
 }
 

@@ -129,7 +129,14 @@ TEMPLATES = [
 
 # --- Database: DATABASE_URL, or the embedded PostgreSQL (never SQLite) ---------------------
 _database_url = env("DATABASE_URL")
-if _database_url is None:
+_embedded_owner_url = None
+if _database_url is None and env_bool("EMBEDDED_APP_ROLE"):
+    # The demo (dev.py demo): migrate as the server's superuser, run as a role that cannot
+    # rewrite the audit trail, as in production (MIGRATE_DATABASE_URL below).
+    from clinic.embedded_db import database_urls
+
+    _embedded_owner_url, _database_url = database_urls(BASE_DIR)
+elif _database_url is None:
     from clinic.embedded_db import database_url
 
     _database_url = database_url(BASE_DIR)
@@ -357,6 +364,6 @@ AUDIT_HEAD_DIR = env("AUDIT_HEAD_DIR")
 # The role that owns the tables and runs migrations (manage.py migrate connects as it when
 # set); DATABASE_URL is then the app's runtime role, which may only INSERT and SELECT the
 # audit trail. Unset: migrate runs as DATABASE_URL's role (the laptop and the tests).
-MIGRATE_DATABASE_URL = env("MIGRATE_DATABASE_URL")
+MIGRATE_DATABASE_URL = env("MIGRATE_DATABASE_URL") or _embedded_owner_url
 # How long a stated reason opens one patient's records (docs/break-glass.md).
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)

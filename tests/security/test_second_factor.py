@@ -188,3 +188,14 @@ def test_an_admin_resets_a_lost_second_factor_of_their_clinic_only(
 def test_only_admins_see_the_staff_page(client, chiro):
     client.force_login(chiro)
     assert client.get("/accounts/staff/").status_code == 403
+
+
+def test_a_clinic_admin_cannot_read_anyones_totp_key_in_the_django_admin(client, chiro,
+                                                                         clinic_admin):
+    device, _ = enrol(chiro)
+    client.force_login(clinic_admin)
+    for path in ("/admin/otp_totp/totpdevice/", f"/admin/otp_totp/totpdevice/{device.pk}/change/",
+                 "/admin/otp_static/staticdevice/"):
+        response = client.get(path)
+        assert response.status_code in (302, 403), path
+        assert device.key not in response.content.decode()

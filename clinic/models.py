@@ -18,6 +18,13 @@ class Clinic(models.Model):
     name = models.CharField(max_length=200, unique=True)
     # The clinic's own zone decides which day a session falls on and when a week starts.
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # On: a chiropractor opens only their own patients' records, an admin no clinical record,
+    # without stating a reason (break-glass, docs/break-glass.md).
+    care_team_only = models.BooleanField(
+        default=False, verbose_name="records open to the care team only",
+        help_text="Chiropractors open the records of patients they prescribe for or cover; "
+                  "admins open no plan or session. Anything else needs a stated reason, "
+                  "which is flagged in the audit trail and e-mailed to the clinic's admins.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from clinic.accounts import api as accounts
 from clinic.api import views as clinic_views
 from clinic.api.errors import api_not_found
 from clinic.audit import api as audit
@@ -14,9 +15,14 @@ from sessions import api as sessions
 
 urlpatterns = [
     path("auth/token/", clinic_views.TokenView.as_view(), name="api-token"),
+    path("auth/logout/", accounts.LogoutView.as_view(), name="api-logout"),
+    path("auth/tokens/", accounts.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<int:pk>/", accounts.TokenDetailView.as_view(), name="api-token-detail"),
     path("me/", clinic_views.MeView.as_view(), name="api-me"),
     path("patients/", clinic_views.PatientListCreateView.as_view(), name="api-patients"),
     path("patients/<int:pk>/", clinic_views.PatientDetailView.as_view(), name="api-patient"),
+    path("patients/<int:pk>/break-glass/", accounts.BreakGlassView.as_view(),
+         name="api-patient-break-glass"),
     path("plans/", plans.PlanListCreateView.as_view(), name="api-plans"),
     path("plans/<int:pk>/", plans.PlanDetailView.as_view(), name="api-plan"),
     path("plans/<int:pk>/versions/", plans.PlanVersionListView.as_view(),

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework import generics, serializers
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from clinic.accounts.mfa import ENROL, VERIFY, mfa_match, mfa_state
+from clinic.accounts.tokens import token_issue
 from clinic.api.parsers import JSONParser
 from clinic.api.permissions import IsClinicAdmin, IsClinicStaff
 from clinic.api.schema import ERRORS
@@ -22,28 +24,65 @@ from clinic.models import Patient
 from clinic.services import patient_create
 
 
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token (wrong credentials: 400)."""
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=1024, trim_whitespace=False,
+                                     style={"input_type": "password"})
+    otp = serializers.CharField(max_length=16, required=False, allow_blank=True,
+                                help_text="the code of the second factor, when enrolled "
+                                          "(or a recovery code)")
+    device = serializers.CharField(max_length=120, required=False, allow_blank=True,
+                                   help_text="a name for this device, shown in the token list")
+
+    def validate(self, attrs):
+        # authenticate() gets Django's own request: django-axes marks a lockout on it, and its
+        # middleware turns that into the 429 {"code": "locked_out"} (clinic.audit.lockout).
+        user = authenticate(request=self.context["request"], username=attrs["username"],
+                            password=attrs["password"])
+        if user is None:
+            raise serializers.ValidationError("Unable to sign in with these credentials.",
+                                              code="authorization")
+        attrs["user"] = user
+        return attrs
+
+
+class OtpRequired(APIException):
+    status_code = 400
+    default_code = "otp_required"
+    default_detail = "This account signs in with a second factor: add \"otp\" with the code."
+
+
+class TokenView(APIView):
+    """Exchange a username and password (and, when enrolled, a second-factor code) for an API
+    token for this device. Wrong credentials or a missing/wrong code: 400, and no token."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    parser_classes = [JSONParser]  # DRF's view also takes forms; the API is JSON only
+    throttle_classes: list = []  # the sign-in lockout (django-axes) guards it, as before
+    parser_classes = [JSONParser]
 
-    def get_serializer_context(self):
-        # authenticate() gets Django's own request: django-axes marks a lockout on it, and its
-        # middleware turns that into the 429 {"code": "locked_out"} (clinic.audit.lockout).
-        return {**super().get_serializer_context(), "request": self.request._request}
-
-    @extend_schema(responses={200: {"type": "object", "properties": {"token": {"type": "string"}}},
+    @extend_schema(request=TokenRequestSerializer,
+                   responses={200: {"type": "object", "properties": {"token": {"type": "string"}}},
                               **ERRORS(400, 403, 429)})
     def post(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
+        serializer = TokenRequestSerializer(data=request.data,
+                                            context={"request": request._request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        token, _ = Token.objects.get_or_create(user=user)
+        state = mfa_state(user)
+        if state == ENROL:
+            raise OtpRequired("Your role signs in with a second factor: set one up in the "
+                              "browser (Second factor page) first.")
+        if state == VERIFY and mfa_match(user, serializer.validated_data.get("otp", "")) is None:
+            # Audited as a failed sign-in and counted by the lockout, like a wrong password.
+            user_login_failed.send(sender=__name__, credentials={"username": user.username},
+                                   request=request._request)
+            raise OtpRequired()
+        device = serializer.validated_data.get("device") or request.headers.get("User-Agent", "")
+        _token, secret = token_issue(user=user, device=device)
         # A sign-in like the login page's: audited, resets the failure count, sets last_login.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        return Response({"token": token.key})
+        return Response({"token": secret})
 
 
 class MeView(APIView):

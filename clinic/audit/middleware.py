@@ -205,6 +205,8 @@ class AuditMiddleware:
             # An Idempotency-Key retry: nothing was written, the stored answer was read again.
             action, detail = Action.READ, {"idempotent_replay": True}
             data = _json_object(response.content)
+        if getattr(request, "audit_detail", None):  # e.g. a read under a break-glass grant
+            detail = {**(detail or {}), **request.audit_detail}
         data = data if isinstance(data, Mapping) and "results" not in data else {}
         if not object_id and status == 201:
             object_id = data.get("id")

@@ -19,6 +19,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from clinic.accounts.tokens import token_issue
 from referrals.models import Outbox
 from referrals.notifications import deliver
 from referrals.services import ticket_raise
@@ -49,10 +50,16 @@ class Row(NamedTuple):
 
 MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "auth/token/"): Row(400, 200, 200, 200, "therapist", 200),
+    ("POST", "auth/logout/"): Row(401, 204, 204, 204, "therapist", 204),
+    ("GET", "auth/tokens/"): Row(401, 200, 200, 200, "therapist", 200),
+    # The therapist's second device: theirs to revoke, and their clinic admin's.
+    ("DELETE", "auth/tokens/<int:pk>/"): Row(401, 204, 404, 204, "admin", 404),
     ("GET", "me/"): Row(401, 200, 200, 200, "therapist", 200),
     ("GET", "patients/"): Row(401, 200, 200, 200, "therapist", 200),
     ("POST", "patients/"): Row(401, 403, 403, 201, "admin", 201),
     ("GET", "patients/<int:pk>/"): Row(401, 200, 200, 200, "admin", 404),
+    # Stating a reason to open a record: chiropractors and admins of the patient's clinic.
+    ("POST", "patients/<int:pk>/break-glass/"): Row(401, 403, 201, 201, "admin", 404),
     ("GET", "plans/"): Row(401, 200, 200, 200, "chiropractor", 200),
     ("POST", "plans/"): Row(401, 403, 201, 403, "chiropractor", 400),
     ("GET", "plans/<int:pk>/"): Row(401, 200, 200, 200, "chiropractor", 404),
@@ -123,6 +130,10 @@ BODIES: dict[tuple[str, str], Callable[[World, object], dict]] = {
     ("POST", "tickets/<int:pk>/withdraw/"): lambda w, user: {},
     ("POST", "tickets/<int:pk>/reassign/"): lambda w, user: {"assigned_to": w.chiro2.pk},
     ("POST", "notifications/<int:pk>/read/"): lambda w, user: {},
+    ("POST", "auth/logout/"): lambda w, user: {},
+    ("POST", "patients/<int:pk>/break-glass/"): lambda w, user: {
+        "reason": "Covering the weekend on-call for a colleague."},
+    ("DELETE", "auth/tokens/<int:pk>/"): lambda w, user: {},
 }
 
 
@@ -157,6 +168,8 @@ def _object_id(world: World, route: str) -> int | None:
     if "<int:pk>" not in route:
         return None
     first = route.split("/")[0]
+    if first == "auth":  # auth/tokens/<pk>/: a second device of the therapist
+        return token_issue(user=world.users["therapist"], device="front desk tablet")[0].pk
     return {"patients": world.patient, "plans": world.plan, "sessions": world.session,
             "tickets": world.ticket, "notifications": world.notification}[first].pk
 

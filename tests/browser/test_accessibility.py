@@ -49,14 +49,16 @@ def pages_for(role: str, w) -> list[tuple[str, str]]:
     common = [("home", "/"), ("patient", f"/patients/{plan.patient_id}/"),
               ("plan-card", f"/plans/{plan.pk}/"), ("plan-card-v2", f"/plans/{ending.pk}/"),
               ("tickets", "/tickets/"), ("ticket", f"/tickets/{ticket.pk}/"),
-              ("search", "/patients/search/?q=Casey")]
+              ("search", "/patients/search/?q=Casey"),
+              ("second-factor", "/accounts/second-factor/")]
     if role == "therapist":
         return [*common, ("ticket-new", f"/plans/{plan.pk}/tickets/new/"),
                 ("forbidden", "/plans/new/")]
     if role == "chiro":
         return [*common, ("plan-new", f"/plans/new/?patient={plan.patient_id}"),
                 ("plan-amend", f"/plans/{plan.pk}/amend/")]
-    return [*common, ("audit", "/audit/"), ("django-admin", "/admin/")]
+    return [*common, ("audit", "/audit/"), ("django-admin", "/admin/"),
+            ("staff-sign-ins", "/accounts/staff/")]
 
 
 def with_axe(s, axe_js: Path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -68,3 +68,13 @@ def render_outcome(request, template: str, context: dict, status: int):
     response = render(request, template, context, status=page_status(request, status))
     response["X-Outcome-Status"] = str(status)
     return response
+
+
+def service_errors_on(form, exc: ValidationError) -> None:
+    """Put a service's ``{field: message}`` refusal on the form that collected the input.
+
+    A field the form has gets the message under it; any other (a rule about several fields,
+    or a field the form does not show) goes to the form's own errors, above the fields.
+    """
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

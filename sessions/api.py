@@ -17,6 +17,7 @@ from clinic.idempotency.api import idempotent
 from plans.api import region_list, technique_list
 from plans.validation import MAX_SESSION_MINUTES
 from sessions.models import SessionAddendum, TherapySession
+from sessions.selectors import sessions_visible_to
 from sessions.services import session_add_addendum, session_log, session_void
 
 TEXT_LIMIT = 10_000
@@ -136,12 +137,6 @@ class ReasonSerializer(serializers.Serializer):
 
 class AddendumCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=TEXT_LIMIT)
-
-
-def sessions_visible_to(user):
-    return (TherapySession.objects.filter(plan__clinic_id=user.clinic_id)
-            .select_related("plan", "plan_version", "therapist", "void")
-            .prefetch_related("addenda"))
 
 
 def just_logged(session: TherapySession) -> TherapySession:

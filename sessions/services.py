@@ -17,10 +17,10 @@ from django.utils import timezone
 from clinic.errors import Conflict
 from clinic.models import Clinic, Role, User
 from plans.models import TreatmentPlan
+from plans.notifications import check_plan_after_session
 from plans.rules import PlanViolation, ProposedSession, clinic_week, session_violations
 from plans.selectors import plan_locked
 from plans.validation import MAX_SESSION_MINUTES, check_range, clean_regions, clean_techniques
-from referrals.notifications import check_plan_after_session
 from sessions.models import SessionAddendum, SessionVoid, TherapySession
 
 EARLIEST_SESSION = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)

@@ -19,8 +19,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from referrals.models import Outbox
-from referrals.notifications import deliver
+from notifications.models import Outbox
+from notifications.outbox import deliver
 from referrals.services import ticket_raise
 from sessions.services import session_log
 from tests.api.routes import api_routes

@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis import checks
 
-from referrals.models import Notification, Outbox
-from referrals.notifications import deliver
+from notifications.models import Notification, Outbox
+from notifications.outbox import deliver
 from referrals.services import ticket_raise
 from sessions.services import session_log
 from tests.factories import (

@@ -1,4 +1,4 @@
-"""Plan-keeper settings: one module, driven by environment variables (see API.md, "Environment").
+"""Plan-keeper settings: one module, driven by environment variables (docs/api.md "Environment").
 
 Laptop defaults are safe: with ``DEBUG=1`` and nothing else set, the app runs on an embedded
 PostgreSQL, an in-memory Celery transport and e-mail printed to the console. With ``DEBUG``

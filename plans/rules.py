@@ -113,7 +113,7 @@ def session_violations(
 ) -> list[Violation]:
     """Every way the proposed session falls outside the plan version; empty means allowed.
 
-    The rule (DESIGN.md): the plan is active (not draft, suspended, completed, cancelled or
+    The rule (docs/design.md): the plan is active (not draft, suspended, completed, cancelled or
     past its end); the session's local date is within validity; every worked region is
     prescribed and none is on the avoid list; minutes do not exceed the prescribed length
     (shorter is fine); an authorised session and a place in this week's allowance remain;

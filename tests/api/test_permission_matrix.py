@@ -1,5 +1,5 @@
 """Who may call what: every API route x anonymous / therapist / chiropractor / admin / another
-clinic's user, with the status each must get (API.md "Authentication" and DESIGN.md "Roles").
+clinic's user, with the status each must get (docs/api.md "Signing in" and docs/design.md "Roles").
 
 The routes come from the URL configuration: a route added without a row here fails
 ``test_every_api_route_has_a_row``. Each request carries a valid body, so an allowed caller

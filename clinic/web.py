@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 
+from clinic.errors import DomainError
 from clinic.models import Role
 
 
@@ -70,11 +71,16 @@ def render_outcome(request, template: str, context: dict, status: int):
     return response
 
 
-def service_errors_on(form, exc: ValidationError) -> None:
-    """Put a service's ``{field: message}`` refusal on the form that collected the input.
+def service_errors_on(form, exc: ValidationError | DomainError) -> int:
+    """Put a service's refusal on the form that collected the input; return the page's status.
 
-    A field the form has gets the message under it; any other (a rule about several fields,
-    or a field the form does not show) goes to the form's own errors, above the fields.
+    Bad input (``ValidationError``): each field's message goes under that field, a message about
+    another field or several goes above the form; 400. A refusal by a rule (``DomainError``,
+    e.g. a ticket already decided): its sentence goes above the form, with its status (409).
     """
+    if isinstance(exc, DomainError):
+        form.add_error(None, exc.detail)
+        return exc.status_code
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+    return 400

@@ -145,11 +145,8 @@ def ticket_new(request, pk: int):
         if form.is_valid():
             try:
                 ticket = ticket_raise(plan=plan, raised_by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                service_errors_on(form, exc)
-            except Conflict as exc:
-                form.add_error(None, exc.detail)
-                status = 409
+            except (ValidationError, Conflict) as exc:
+                status = service_errors_on(form, exc)
             else:
                 ticket = tickets_of_clinic(request.user).get(pk=ticket.pk)
                 if not is_htmx(request):

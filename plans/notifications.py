@@ -28,34 +28,40 @@ def one_session_left(authorized: int, used: int) -> bool:
     return sessions_left(authorized, used) == 1
 
 
-def _notify_nearly_used_up(plan: TreatmentPlan, *, now: dt.datetime) -> bool:
-    version = plan.current_version
+def _tell_prescriber(plan: TreatmentPlan, *, kind: str, dedupe_key: str, subject: str,
+                     message: str, email_line: str, now: dt.datetime) -> bool:
+    """Record one warning for the plan's prescriber; False when it was already recorded. The
+    e-mail names no patient (e-mail is not a private channel): it links to the plan."""
     return record(
-        kind=NotificationKind.PLAN_NEARLY_USED_UP, recipient=plan.prescriber,
-        # Once per plan and authorised total: a renewal that adds sessions can warn again.
-        dedupe_key=f"plan:{plan.pk}:nearly_used_up:{version.sessions_authorized}",
-        plan_id=plan.pk, subject=f"Plan {plan.pk}: one session left",
-        message=(f"{plan.patient.full_name}'s plan has one session left of "
-                 f"{version.sessions_authorized}. Renew it if treatment should continue."),
-        email_body=f"A plan you prescribed has one session left. Sign in to Plan-keeper to "
-                   f"see it: /plans/{plan.pk}/\n",
+        kind=kind, recipient=plan.prescriber, dedupe_key=dedupe_key, plan_id=plan.pk,
+        subject=subject, message=message,
+        email_body=f"{email_line} Sign in to Plan-keeper to see it: /plans/{plan.pk}/\n",
         now=now,
     ) is not None
+
+
+def _notify_nearly_used_up(plan: TreatmentPlan, *, now: dt.datetime) -> bool:
+    authorized = plan.current_version.sessions_authorized
+    return _tell_prescriber(
+        plan, kind=NotificationKind.PLAN_NEARLY_USED_UP,
+        # Once per plan and authorised total: a renewal that adds sessions can warn again.
+        dedupe_key=f"plan:{plan.pk}:nearly_used_up:{authorized}",
+        subject=f"Plan {plan.pk}: one session left",
+        message=(f"{plan.patient.full_name}'s plan has one session left of {authorized}. "
+                 "Renew it if treatment should continue."),
+        email_line="A plan you prescribed has one session left.", now=now)
 
 
 def _notify_ending(plan: TreatmentPlan, *, now: dt.datetime) -> bool:
-    version = plan.current_version
-    return record(
-        kind=NotificationKind.PLAN_ENDING, recipient=plan.prescriber,
+    until = plan.current_version.valid_until
+    return _tell_prescriber(
+        plan, kind=NotificationKind.PLAN_ENDING,
         # Once per plan and end date: extending the plan can warn again before the new end.
-        dedupe_key=f"plan:{plan.pk}:ending:{version.valid_until.isoformat()}",
-        plan_id=plan.pk, subject=f"Plan {plan.pk} ends soon",
-        message=(f"{plan.patient.full_name}'s plan ends on {version.valid_until:%Y-%m-%d}. "
+        dedupe_key=f"plan:{plan.pk}:ending:{until.isoformat()}",
+        subject=f"Plan {plan.pk} ends soon",
+        message=(f"{plan.patient.full_name}'s plan ends on {until:%Y-%m-%d}. "
                  "Renew it if treatment should continue."),
-        email_body=f"A plan you prescribed ends within {PLAN_ENDING_DAYS} days. Sign in to "
-                   f"Plan-keeper to see it: /plans/{plan.pk}/\n",
-        now=now,
-    ) is not None
+        email_line=f"A plan you prescribed ends within {PLAN_ENDING_DAYS} days.", now=now)
 
 
 def check_plans(*, now: dt.datetime | None = None) -> int:

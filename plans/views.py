@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from clinic.errors import Conflict
-from clinic.models import Patient
+from clinic.selectors import patients_of_clinic
 from clinic.web import chiropractor_required, service_errors_on
 from plans.describe import version_terms
 from plans.forms import PlanAmendForm, PlanForm
@@ -28,8 +28,7 @@ def plan_new(request):
     patient_id = request.GET.get("patient", "")
     if not patient_id.isdigit():
         return render(request, "plans/pick_patient.html", status=400)
-    patient = get_object_or_404(Patient.objects.filter(clinic_id=request.user.clinic_id),
-                                pk=int(patient_id))
+    patient = get_object_or_404(patients_of_clinic(request.user), pk=int(patient_id))
     if request.method == "POST":
         form = PlanForm(request.POST)
         if form.is_valid():
@@ -69,11 +68,8 @@ def plan_amend_view(request, pk: int):
             try:
                 new = plan_amend(plan=plan, by=request.user, reason=form.cleaned_data["reason"],
                                  changes=form.terms())
-            except ValidationError as exc:
-                service_errors_on(form, exc)
-            except Conflict as exc:
-                form.add_error(None, exc.detail)
-                status = 409
+            except (ValidationError, Conflict) as exc:
+                status = service_errors_on(form, exc)
             else:
                 messages.success(request, f"Version {new.number} is signed and in force.")
                 return redirect("plan-detail", pk=plan.pk)

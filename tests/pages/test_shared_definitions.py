@@ -7,6 +7,7 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 
+from clinic.errors import Conflict
 from clinic.selectors import patients_matching
 from clinic.web import service_errors_on
 from tests.factories import PatientFactory
@@ -45,7 +46,16 @@ class _Form(forms.Form):
 def test_a_service_refusal_lands_under_its_field_or_on_the_form():
     form = _Form({"minutes": "30"})
     assert form.is_valid()
-    service_errors_on(form, ValidationError({"minutes": "Longer than the plan allows.",
-                                             "plan": "This plan is cancelled."}))
+    status = service_errors_on(form, ValidationError({"minutes": "Longer than the plan allows.",
+                                                      "plan": "This plan is cancelled."}))
+    assert status == 400
     assert form.errors["minutes"] == ["Longer than the plan allows."]
     assert form.non_field_errors() == ["This plan is cancelled."]
+
+
+def test_a_refusal_by_a_rule_goes_above_the_form_with_its_status():
+    form = _Form({"minutes": "30"})
+    assert form.is_valid()
+    status = service_errors_on(form, Conflict("ticket_decided", "This ticket is already approved."))
+    assert status == 409
+    assert form.non_field_errors() == ["This ticket is already approved."]

@@ -28,7 +28,11 @@ class DomainError(Exception):
 class Conflict(DomainError):
     """The request is valid but conflicts with the record's current state (HTTP 409)."""
 
-    def __init__(self, code: str, detail: str):
+    def __init__(self, code: str, detail: str, **extra):
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.extra = extra  # more fields for the answer's body (e.g. what changed)
+
+    def body(self) -> dict[str, Any]:
+        return super().body() | self.extra

@@ -20,6 +20,7 @@ urlpatterns = [
     path("plans/new/", plans.plan_new, name="plan-new"),
     path("plans/<int:pk>/", plan_card.plan_detail, name="plan-detail"),
     path("plans/<int:pk>/amend/", plans.plan_amend_view, name="plan-amend"),
+    path("plans/<int:pk>/print/", plans.plan_print, name="plan-print"),
     path("plans/<int:pk>/sessions/new/", plan_card.session_new, name="session-new"),
     path("plans/<int:pk>/tickets/new/", plan_card.ticket_new, name="ticket-new"),
     path("tickets/", referrals.ticket_list, name="ticket-list"),

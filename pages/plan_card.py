@@ -27,13 +27,13 @@ from clinic.web import (
 )
 from plans.describe import history
 from plans.models import PlanStatus, TreatmentPlan, sessions_left
-from plans.rules import PlanViolation
-from plans.selectors import plan_usage, plans_visible_to, plans_with_usage
+from plans.rules import PlanViolation, refusal_advice
+from plans.selectors import plans_visible_to, plans_with_usage
 from referrals.forms import TicketForm
 from referrals.selectors import client_script, plan_tickets, tickets_of_clinic
 from referrals.services import ticket_raise
 from sessions.forms import SessionLogForm, blank_log_form
-from sessions.selectors import latest_sessions
+from sessions.selectors import latest_sessions, plan_usage
 from sessions.services import session_log
 
 SESSIONS_SHOWN = 25
@@ -122,7 +122,9 @@ def session_new(request, pk: int):
             plan = plan_for(request, pk)  # fresh counts
             return render(request, "therapy_sessions/_logged.html",
                           plan_card_context(request, plan, logged=done))
-    extra = {"log_form": form, "violations": violations,
+    advice = refusal_advice([v.code for v in violations], prescriber=plan.prescriber.display_name,
+                            plan_status=plan.effective_status()) if violations else []
+    extra = {"log_form": form, "violations": violations, "advice": advice,
              "ticket_url": ticket_prefill_url(plan, violations, form) if violations else ""}
     if is_htmx(request):
         return render_outcome(request, "therapy_sessions/_log_form.html",

@@ -59,7 +59,8 @@ class PlanVersionSerializer(serializers.ModelSerializer):
         model = PlanVersion
         fields = ["number", "regions", "avoid_regions", "session_minutes", "sessions_authorized",
                   "sessions_per_week", "techniques", "valid_from", "valid_until", "diagnosis",
-                  "notes", "reason", "signed_by", "signed_by_name", "signed_at"]
+                  "notes", "goals", "client_summary", "reason", "signed_by", "signed_by_name",
+                  "signed_at"]
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -96,6 +97,11 @@ class PlanTermsSerializer(serializers.Serializer):
     avoid_regions = region_list(required=False)
     diagnosis = serializers.CharField(required=False, allow_blank=True, max_length=500)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    goals = serializers.CharField(required=False, allow_blank=True, max_length=2_000,
+                                  help_text="The chiropractor's aim for the plan.")
+    client_summary = serializers.CharField(
+        required=False, allow_blank=True, max_length=1_000,
+        help_text="A sentence meant for the client: why the plan is what it is for now.")
 
 
 class PlanCreateSerializer(PlanTermsSerializer):
@@ -104,6 +110,10 @@ class PlanCreateSerializer(PlanTermsSerializer):
 
 class PlanAmendSerializer(PlanTermsSerializer):
     reason = serializers.CharField(max_length=2000)
+    based_on_version = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False,
+        help_text="The number of the version this change was drawn from. If another version "
+                  "was signed since, the answer is 409 plan_changed, naming what changed.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -206,7 +216,9 @@ class PlanAmendView(APIView):
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
         reason = changes.pop("reason")
-        version = plan_amend(plan=plan, by=request.user, reason=reason, changes=changes)
+        based_on = changes.pop("based_on_version", None)
+        version = plan_amend(plan=plan, by=request.user, reason=reason, changes=changes,
+                             based_on_version=based_on)
         return Response(PlanVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 

@@ -3,7 +3,7 @@
 A plan is the prescription's identity and life cycle (patient, prescriber, status). What it
 allows lives in ``PlanVersion`` rows: each is signed by a chiropractor and never changes
 (PostgreSQL refuses UPDATE and DELETE on them); an amendment is a new version. Sessions are
-bound to the version in force when they were logged.
+bound to the version in force on their day.
 """
 
 from __future__ import annotations
@@ -71,6 +71,11 @@ class TreatmentPlan(models.Model):
     # transaction that creates the version, so readers never need a "latest version" subquery.
     current_version = models.OneToOneField("PlanVersion", on_delete=models.PROTECT, null=True,
                                            related_name="+")
+    # The plan's usage, kept on its row so that neither a session log nor a page counts the
+    # plan's history: non-voided sessions, counted by PostgreSQL as each session or void is
+    # inserted (sessions/migrations/0004), under this row's lock (sessions.services).
+    sessions_used = models.PositiveIntegerField(default=0)
+    last_session_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,7 +90,7 @@ class TreatmentPlan(models.Model):
 
     @property
     def sessions_remaining(self) -> int:
-        """Authorised sessions not yet used (needs ``sessions_used`` from plans_with_usage)."""
+        """Authorised sessions (of the version in force) not yet used."""
         return sessions_left(self.current_version.sessions_authorized, self.sessions_used)
 
     def ends_soon(self, on: dt.date | None = None) -> bool:
@@ -119,7 +124,12 @@ class PlanVersion(models.Model):
     valid_from = models.DateField()
     valid_until = models.DateField()
     diagnosis = models.CharField(max_length=500, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True)  # for the therapists; never shown to the client
+    # The chiropractor's aim for the plan, and a sentence meant for the client ("why we are
+    # working on your neck for now"): the therapist reads it out with a refusal, and it is the
+    # heart of the client's printed summary.
+    goals = models.TextField(blank=True)
+    client_summary = models.TextField(blank=True)
     reason = models.TextField(blank=True)  # why this version differs from the previous one
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="signed_plan_versions")

@@ -100,7 +100,8 @@ def clinic_week(tz: dt.tzinfo, moment: dt.datetime) -> tuple[dt.datetime, dt.dat
     return start, end
 
 
-def _fmt(day: dt.date) -> str:
+def format_day(day: dt.date) -> str:
+    """A day as the rule's sentences write it: "Mon 3 Nov 2026"."""
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
@@ -133,7 +134,7 @@ def session_violations(
     status = plan.effective_status(on=day)
     if status == EXPIRED:
         found.append(Violation(
-            "plan_not_active", f"The plan expired on {_fmt(version.valid_until)}."))
+            "plan_not_active", f"The plan expired on {format_day(version.valid_until)}."))
     elif status != PlanStatus.ACTIVE:
         found.append(Violation(
             "plan_not_active",
@@ -143,8 +144,8 @@ def session_violations(
     if not version.valid_from <= day <= version.valid_until:
         found.append(Violation(
             "outside_validity",
-            f"{_fmt(day)} is outside the plan's validity "
-            f"({_fmt(version.valid_from)} to {_fmt(version.valid_until)}).",
+            f"{format_day(day)} is outside the plan's validity "
+            f"({format_day(version.valid_from)} to {format_day(version.valid_until)}).",
         ))
 
     avoided = [r for r in proposed.regions if r in version.avoid_regions]
@@ -175,10 +176,12 @@ def session_violations(
         ))
 
     if usage.sessions_used >= version.sessions_authorized:
+        authorized = version.sessions_authorized
         found.append(Violation(
             "sessions_exhausted",
-            f"All {version.sessions_authorized} authorised sessions are used.",
-            limit=version.sessions_authorized,
+            "The one authorised session is used." if authorized == 1
+            else f"All {authorized} authorised sessions are used.",
+            limit=authorized,
         ))
 
     weekly = version.sessions_per_week
@@ -187,7 +190,7 @@ def session_violations(
         found.append(Violation(
             "weekly_limit_reached",
             f"The {weekly} session{'s' if weekly != 1 else ''} a week allowed are already used "
-            f"in the week of {_fmt(monday)}.",
+            f"in the week of {format_day(monday)}.",
             limit=weekly,
         ))
 
@@ -204,3 +207,36 @@ def session_violations(
             ))
 
     return found
+
+
+# What to do next, for each kind of refusal: a session can be trimmed to the plan, or the plan
+# itself must change first (a renewal), or the week is full.
+_TRIM = {"region_out_of_scope", "region_contraindicated", "duration_exceeds_plan",
+         "technique_not_prescribed"}
+_RENEW = {"sessions_exhausted", "outside_validity", "plan_not_active"}
+
+
+def refusal_advice(codes: Sequence[str], *, prescriber: str, plan_status: str) -> list[str]:
+    """The way forward after a refusal with these codes, one sentence per kind of reason, in
+    the order a therapist acts on them (the plan's state first, then the session's content).
+    ``plan_status`` is the plan's effective status (``TreatmentPlan.effective_status``)."""
+    codes = set(codes)
+    advice = []
+    if "not_a_therapist" in codes:
+        advice.append("Only a massage therapist of this clinic can log a session.")
+    if plan_status in (PlanStatus.SUSPENDED, PlanStatus.CANCELLED, PlanStatus.DRAFT):
+        advice.append(f"The plan is {PlanStatus(plan_status).label.lower()}: speak to "
+                      f"{prescriber} before the client's next session.")
+        return advice
+    if codes & _RENEW:
+        advice.append("No session can be logged on this plan as it stands. Ask "
+                      f"{prescriber} for a renewal (more sessions or a later end date) with a "
+                      "consult ticket.")
+    elif "weekly_limit_reached" in codes:
+        advice.append("This week's sessions are used: book the client for next week, or ask "
+                      f"{prescriber} for more sessions a week.")
+    if codes & _TRIM and not codes & _RENEW:
+        advice.append("Log only what the plan covers (untick the other regions, shorten the "
+                      "minutes, leave out the technique), and pass the client's request on to "
+                      f"{prescriber} as a consult ticket.")
+    return advice

@@ -1,4 +1,4 @@
-"""Plan-keeper settings: one module, driven by environment variables (see API.md, "Environment").
+"""Plan-keeper settings: one module, driven by environment variables (docs/api.md "Environment").
 
 Laptop defaults are safe: with ``DEBUG=1`` and nothing else set, the app runs on an embedded
 PostgreSQL, an in-memory Celery transport and e-mail printed to the console. With ``DEBUG``
@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "csp",
     "clinic",
     "clinic.idempotency",
+    "notifications",
     "plans",
     "sessions.apps.TherapySessionsConfig",
     "referrals",
@@ -310,14 +311,14 @@ OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 30)
 # `celery -A clinic worker -B`. Each run expires after its interval, so runs queued while no
 # worker listens do not pile up (the tasks are idempotent; the next run catches up).
 CELERY_BEAT_SCHEDULE = {
-    "deliver-pending-notifications": {"task": "referrals.tasks.deliver_pending",
+    "deliver-pending-notifications": {"task": "notifications.tasks.deliver_pending",
                                       "schedule": OUTBOX_SWEEP_SECONDS,
                                       "options": {"expires": OUTBOX_SWEEP_SECONDS}},
     "ticket-reminders": {"task": "referrals.tasks.send_ticket_reminders", "schedule": 60,
                          "options": {"expires": 60}},
     "escalate-overdue-tickets": {"task": "referrals.tasks.escalate_overdue_tickets",
                                  "schedule": 60, "options": {"expires": 60}},
-    "plan-checks": {"task": "referrals.tasks.check_plans", "schedule": 3600,
+    "plan-checks": {"task": "plans.tasks.check_plans", "schedule": 3600,
                     "options": {"expires": 3600}},
     "purge-idempotency-keys": {"task": "clinic.idempotency.tasks.purge_idempotency_keys",
                                "schedule": 3600, "options": {"expires": 3600}},

@@ -6,8 +6,29 @@ from __future__ import annotations
 from django import forms
 
 from clinic.regions import REGION_CHOICES
-from plans.validation import MAX_SESSION_MINUTES, MAX_SESSIONS_AUTHORIZED, MAX_SESSIONS_PER_WEEK
-from sessions.forms import TechniquesField
+from plans.validation import (
+    MAX_SESSION_MINUTES,
+    MAX_SESSIONS_AUTHORIZED,
+    MAX_SESSIONS_PER_WEEK,
+    MAX_TECHNIQUE_LENGTH,
+)
+
+
+def split_techniques(value: str) -> list[str]:
+    """"Swedish, trigger point" -> ["Swedish", "trigger point"] (blank parts dropped)."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class TechniquesField(forms.CharField):
+    """Technique names typed as one comma-separated line."""
+
+    def clean(self, value):
+        names = split_techniques(super().clean(value))
+        for name in names:
+            if len(name) > MAX_TECHNIQUE_LENGTH:
+                raise forms.ValidationError(
+                    f"A technique name has at most {MAX_TECHNIQUE_LENGTH} characters.")
+        return names
 
 
 class DateInput(forms.DateInput):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from clinic.errors import DomainError
 from clinic.models import Role
 from clinic.regions import labels
 from plans.models import EXPIRED, PlanStatus
@@ -45,9 +46,10 @@ class Violation:
         return data
 
 
-class PlanViolation(Exception):
+class PlanViolation(DomainError):
     """A well-formed session the plan does not allow (API: 409 ``plan_violation``)."""
 
+    code = "plan_violation"
     detail = "This session is outside the prescribed plan."
 
     def __init__(self, violations: Sequence[Violation]):
@@ -57,6 +59,9 @@ class PlanViolation(Exception):
     @property
     def codes(self) -> list[str]:
         return [v.code for v in self.violations]
+
+    def body(self) -> dict[str, Any]:
+        return super().body() | {"violations": [v.as_dict() for v in self.violations]}
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ def session_violations(
 ) -> list[Violation]:
     """Every way the proposed session falls outside the plan version; empty means allowed.
 
-    The rule (DESIGN.md): the plan is active (not draft, suspended, completed, cancelled or
+    The rule (docs/design.md): the plan is active (not draft, suspended, completed, cancelled or
     past its end); the session's local date is within validity; every worked region is
     prescribed and none is on the avoid list; minutes do not exceed the prescribed length
     (shorter is fine); an authorised session and a place in this week's allowance remain;

@@ -20,6 +20,7 @@ from django.utils import timezone
 from clinic.errors import Conflict
 from clinic.models import Role, User
 from clinic.regions import labels
+from notifications.models import Notification
 from plans.models import PlanStatus, PlanVersion, TreatmentPlan
 from plans.techniques import technique_key
 from plans.validation import (
@@ -30,7 +31,7 @@ from plans.validation import (
     clean_techniques,
 )
 from referrals import notifications
-from referrals.models import ConsultTicket, Notification, TicketStatus
+from referrals.models import ConsultTicket, TicketStatus
 from sessions.models import TherapySession
 
 MAX_TEXT = 10_000

@@ -19,6 +19,7 @@ from django.utils import timezone
 from clinic.errors import Conflict
 from clinic.models import Clinic, Role, User
 from plans.models import PlanVersion, TreatmentPlan
+from plans.notifications import check_plan_after_session
 from plans.rules import (
     PlanUsage,
     PlanViolation,
@@ -30,7 +31,6 @@ from plans.rules import (
 )
 from plans.selectors import plan_for_update, version_in_force
 from plans.validation import MAX_SESSION_MINUTES, check_range, clean_regions, clean_techniques
-from referrals.notifications import check_plan_after_session
 from sessions.models import SessionAddendum, SessionVoid, TherapySession
 from sessions.selectors import sessions_in_week
 

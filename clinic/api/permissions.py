@@ -1,4 +1,4 @@
-"""Who may call what (DESIGN.md "Roles"). A wrong role is a 403 before any plan rule runs."""
+"""Who may call what (docs/design.md "Roles"). A wrong role is a 403 before any plan rule runs."""
 
 from __future__ import annotations
 

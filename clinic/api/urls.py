@@ -1,4 +1,4 @@
-"""Every API route (API.md "Resources"). Each app's views live in its own ``api.py``."""
+"""Every API route (docs/api.md "Resources"). Each app's views live in its own ``api.py``."""
 
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -8,8 +8,9 @@ from clinic.accounts import api as accounts
 from clinic.api import views as clinic_views
 from clinic.api.errors import api_not_found
 from clinic.audit import api as audit
+from fhir_export import api as plans_fhir
+from notifications import api as notifications
 from plans import api as plans
-from plans import fhir_api as plans_fhir
 from referrals import api as referrals
 from sessions import api as sessions
 
@@ -46,8 +47,8 @@ urlpatterns = [
          name="api-ticket-withdraw"),
     path("tickets/<int:pk>/reassign/", referrals.TicketReassignView.as_view(),
          name="api-ticket-reassign"),
-    path("notifications/", referrals.NotificationListView.as_view(), name="api-notifications"),
-    path("notifications/<int:pk>/read/", referrals.NotificationReadView.as_view(),
+    path("notifications/", notifications.NotificationListView.as_view(), name="api-notifications"),
+    path("notifications/<int:pk>/read/", notifications.NotificationReadView.as_view(),
          name="api-notification-read"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script under the CSP.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import APIException
@@ -21,6 +20,7 @@ from clinic.api.schema import ERRORS
 from clinic.api.serializers import MeSerializer, PatientSerializer
 from clinic.api.throttles import WriteRateThrottle
 from clinic.models import Patient
+from clinic.selectors import patients_matching, patients_of_clinic
 from clinic.services import patient_create
 
 
@@ -102,11 +102,7 @@ class PatientListCreateView(generics.ListCreateAPIView):
         return [IsClinicStaff()]
 
     def get_queryset(self):
-        qs = Patient.objects.filter(clinic_id=self.request.user.clinic_id)
-        q = self.request.query_params.get("q", "").strip()
-        for word in q.split()[:5]:
-            qs = qs.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-        return qs
+        return patients_matching(self.request.user, self.request.query_params.get("q", ""))
 
     @extend_schema(parameters=[OpenApiParameter("q", str, description="part of a name")],
                    responses={200: PatientSerializer(many=True), **ERRORS(400, 401, 403)})
@@ -128,7 +124,7 @@ class PatientDetailView(generics.RetrieveAPIView):
     permission_classes = [IsClinicStaff]
 
     def get_queryset(self):
-        return Patient.objects.filter(clinic_id=self.request.user.clinic_id)
+        return patients_of_clinic(self.request.user)
 
     @extend_schema(responses={200: PatientSerializer, **ERRORS(401, 403, 404)})
     def get(self, request, *args, **kwargs):

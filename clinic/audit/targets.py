@@ -3,7 +3,7 @@ reads. Three ways in, tried in this order:
 
 1. a view that declares ``audit_object = Target(...)`` (or is wrapped by ``@audited(...)``);
 2. an API route, by its URL name (``clinic/api/urls.py``);
-3. a page, by its path (the paths of API.md "Pages" are a public contract);
+3. a page, by its path (the paths of docs/api.md "Pages" are a public contract);
 4. the Django admin: every model page, by the admin's URL names.
 
 A request matching none of them (``/api/me/``, the schema, static files, the login form) is
@@ -81,7 +81,7 @@ API: dict[str, Target] = {
     "api-audit": Target("audit", None),
 }
 
-# --- 3. pages, by path (API.md "Pages"); sub-paths (htmx partials, forms) included -----------
+# --- 3. pages, by path (docs/api.md "Pages"); sub-paths (htmx partials, forms) included -----------
 _VERB_ACTIONS = (
     ("void", Action.VOID), ("approve", Action.DECIDE), ("decline", Action.DECIDE),
     ("decide", Action.DECIDE), ("amend", Action.UPDATE), ("edit", Action.UPDATE),

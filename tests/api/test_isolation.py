@@ -1,4 +1,4 @@
-"""Clinic isolation and the role table (API.md "Authentication" and "Resources").
+"""Clinic isolation and the role table (docs/api.md "Signing in" and "Resources").
 
 Nobody sees anything of another clinic: an id of theirs in a URL is a 404 (as if it did not
 exist), in a body a 400 on that field; lists never include their rows. A role that may not

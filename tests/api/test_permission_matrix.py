@@ -1,5 +1,5 @@
 """Who may call what: every API route x anonymous / therapist / chiropractor / admin / another
-clinic's user, with the status each must get (API.md "Authentication" and DESIGN.md "Roles").
+clinic's user, with the status each must get (docs/api.md "Signing in" and docs/design.md "Roles").
 
 The routes come from the URL configuration: a route added without a row here fails
 ``test_every_api_route_has_a_row``. Each request carries a valid body, so an allowed caller
@@ -20,8 +20,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from clinic.accounts.tokens import token_issue
-from referrals.models import Outbox
-from referrals.notifications import deliver
+from notifications.models import Outbox
+from notifications.outbox import deliver
 from referrals.services import ticket_raise
 from sessions.services import session_log
 from tests.api.routes import api_routes

@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from clinic.accounts.tokens import token_issue
-from referrals.models import Notification, Outbox
-from referrals.notifications import deliver
+from notifications.models import Notification, Outbox
+from notifications.outbox import deliver
 from referrals.services import ticket_raise
 from sessions.services import session_log
 from tests.factories import (

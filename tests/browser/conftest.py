@@ -56,7 +56,7 @@ def axe_js() -> Path:
 
 @pytest.fixture
 def demo(transactional_db):
-    """The seed story's data (API.md seed_demo), every user with PASSWORD."""
+    """The seed story's data (docs/api.md seed_demo), every user with PASSWORD."""
     from django.core.management import call_command
 
     call_command("seed_demo", password=PASSWORD, stdout=open(os.devnull, "w"))  # noqa: SIM115

@@ -1,4 +1,4 @@
-"""axe-core on every page of API.md, for each role, at 1280x800 and 768x1024: no serious or
+"""axe-core on every page of docs/api.md, for each role, at 1280x800 and 768x1024: no serious or
 critical violation, and no console error. With SCREENSHOT_DIR set, each page is also saved
 as a PNG there (to look at, as a new user would)."""
 
@@ -44,7 +44,7 @@ def world(plan):
 
 
 def pages_for(role: str, w) -> list[tuple[str, str]]:
-    """(name, path) of every page of API.md this role opens."""
+    """(name, path) of every page of docs/api.md this role opens."""
     plan, ticket, ending = w["plan"], w["ticket"], w["ending"]
     common = [("home", "/"), ("patient", f"/patients/{plan.patient_id}/"),
               ("plan-card", f"/plans/{plan.pk}/"), ("plan-card-v2", f"/plans/{ending.pk}/"),

@@ -1,4 +1,4 @@
-"""Demo data of API.md ("seed_demo"): idempotent; every run resets the demo passwords."""
+"""Demo data of docs/api.md ("Commands"): idempotent; every run resets the demo passwords."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A plan as an HL7 FHIR R4 ``Bundle`` (type ``collection``), per DOMAIN.md "FHIR R4 mapping".
+"""A plan as an HL7 FHIR R4 ``Bundle`` (type ``collection``), per docs/domain.md "FHIR R4 export".
 
 Export only. One bundle holds the whole story of one plan:
 

@@ -67,3 +67,9 @@ def version_in_force(plan: TreatmentPlan, day: dt.date) -> PlanVersion:
     return (PlanVersion.objects.filter(plan_id=plan.pk)
             .filter(Q(signed_at__lt=day_ends) | Q(number=1))
             .order_by("-number").first())
+
+
+def prescribes_for(user: User, patient_id: int) -> bool:
+    """The user prescribes one of the patient's plans (the patient's care team, for
+    break-glass: clinic.accounts.breakglass)."""
+    return TreatmentPlan.objects.filter(patient_id=patient_id, prescriber=user).exists()

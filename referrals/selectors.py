@@ -85,3 +85,9 @@ def client_script(ticket: ConsultTicket) -> str:
             f"for your {_spoken(version.regions)}; I've sent your request to "
             f"{ticket.assigned_to.display_name}; you'll hear back by "
             f"{due:%A} {due.day} {due:%B}.")
+
+
+def covers_for(user: User, patient_id: int) -> bool:
+    """The user is assigned a consult ticket on one of the patient's plans (covering for the
+    prescriber: the patient's care team, for break-glass - clinic.accounts.breakglass)."""
+    return ConsultTicket.objects.filter(plan__patient_id=patient_id, assigned_to=user).exists()

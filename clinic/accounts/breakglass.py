@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -42,14 +43,21 @@ break_glass_opened = Signal()
 CLINICAL = frozenset({"plan", "session"})  # what an admin does not open under the rule
 
 
+# Who is on a patient's care team is known by the apps above the core, which the core never
+# imports: each registers its own check when it starts (plans: the prescriber of one of the
+# patient's plans; referrals: the chiropractor assigned a ticket on one).
+CARE_TEAM_CHECKS: list[Callable[[Any, int], bool]] = []
+
+
+def care_team_check(check: Callable[[Any, int], bool]) -> Callable[[Any, int], bool]:
+    """Register ``check(user, patient_id) -> bool`` (used as a decorator in an app's ready)."""
+    CARE_TEAM_CHECKS.append(check)
+    return check
+
+
 def _is_care_team(user, patient_id: int) -> bool:
-    """The chiropractor prescribes one of the patient's plans or is assigned a ticket on one.
-    (Models by name: the rule sits below the plans and referrals apps it asks about.)"""
-    plan = apps.get_model("plans", "TreatmentPlan")
-    if plan.objects.filter(patient_id=patient_id, prescriber=user).exists():
-        return True
-    ticket = apps.get_model("referrals", "ConsultTicket")
-    return ticket.objects.filter(plan__patient_id=patient_id, assigned_to=user).exists()
+    """Whether any app says the user cares for the patient."""
+    return any(check(user, patient_id) for check in CARE_TEAM_CHECKS)
 
 
 def needs_break_glass(user, *, clinic, patient_id: int, object_type: str) -> bool:

@@ -63,9 +63,9 @@ class BreakGlassMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.method not in ("GET", "HEAD"):
             return None
-        from clinic.audit.middleware import _target  # what the trail calls the object
+        from clinic.audit.middleware import request_target  # what the trail calls the object
 
-        target = _target(request)
+        target = request_target(request)
         if target is None or target[0] not in ("patient", "plan", "session") or not target[1]:
             return None
         user = _signed_in_user(request)

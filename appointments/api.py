@@ -27,13 +27,7 @@ from clinic.api.throttles import WriteRateThrottle
 from clinic.idempotency.api import idempotent
 from plans.validation import MAX_SESSION_MINUTES
 from sessions import api as sessions_api
-from sessions.api import (
-    ClinicLocalDateTimeField,
-    SessionCreateSerializer,
-    SessionSerializer,
-    just_logged,
-)
-from sessions.services import session_log
+from sessions.api import ClinicLocalDateTimeField, SessionCreateSerializer, SessionSerializer
 
 BIGINT = 2**63 - 1
 
@@ -250,9 +244,10 @@ class SessionListCreateView(sessions_api.SessionListCreateView):
         values = dict(data.validated_data)
         appointment = values.pop("appointment", None)
         if appointment is None:
-            session = session_log(therapist=request.user, **values)
+            # Looked up on the module at each call, as the sessions view does.
+            session = sessions_api.session_log(therapist=request.user, **values)
         else:
             session = appointment_log_session(appointment=appointment,
                                               therapist=request.user, **values)
-        return Response(SessionSerializer(just_logged(session)).data,
+        return Response(sessions_api.SessionSerializer(sessions_api.just_logged(session)).data,
                         status=status.HTTP_201_CREATED)

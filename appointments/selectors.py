@@ -144,3 +144,80 @@ def future_booked(*, plan_id: int | None = None, now: dt.datetime | None = None,
     if clinic_id is not None:
         qs = qs.filter(clinic_id=clinic_id)
     return qs.order_by("starts_at", "id")
+
+
+# --- what pages show --------------------------------------------------------------------------
+
+def day_book(user: User, day: dt.date, *, therapist_id: int | None = None,
+             now: dt.datetime | None = None) -> list[dict]:
+    """The clinic's appointments on a local day, grouped per therapist (in name order), each
+    row with its plan's status, sessions left and conflicts. A fixed number of queries, whatever
+    the number of appointments: the day's rows, their plans' usage, and ``with_conflicts``'.
+    """
+    from plans.selectors import plans_visible_to, plans_with_usage
+
+    tz = user.clinic.tz
+    qs = on_day(appointments_visible_to(user), tz, day)
+    if therapist_id is not None:
+        qs = qs.filter(therapist_id=therapist_id)
+    rows = with_conflicts(qs.order_by("starts_at", "id"), now=now)
+    plans = {p.pk: p for p in plans_with_usage(
+        plans_visible_to(user).filter(pk__in={a.plan_id for a in rows}))}
+    groups: dict[int, dict] = {}
+    for a in rows:
+        a.plan_usage = plans[a.plan_id]
+        group = groups.setdefault(a.therapist_id, {"therapist": a.therapist, "rows": []})
+        group["rows"].append(a)
+    return sorted(groups.values(),
+                  key=lambda g: (g["therapist"].last_name, g["therapist"].username))
+
+
+def plan_bookings(plan: TreatmentPlan, *, now: dt.datetime | None = None) -> list[Appointment]:
+    """The plan's appointments still to come (booked or arrived, today on), with conflicts."""
+    now = now or timezone.now()
+    start, _ = day_bounds(plan.clinic.tz, timezone.localdate(now, plan.clinic.tz))
+    qs = (Appointment.objects.filter(plan=plan, status__in=HOLDING, starts_at__gte=start)
+          .select_related("clinic", "plan__clinic", "plan__patient", "plan__current_version",
+                          "therapist").order_by("starts_at", "id"))
+    return with_conflicts(qs[:50], now=now)
+
+
+def free_slots(therapist_id: int, *, tz: dt.tzinfo, day: dt.date, minutes: int,
+               now: dt.datetime | None = None, opens: dt.time = dt.time(8),
+               closes: dt.time = dt.time(19), step: int = 15) -> list[dt.datetime]:
+    """Start times on ``day`` (every ``step`` minutes between ``opens`` and ``closes``, not
+    in the past) when the therapist is free for ``minutes`` (one query)."""
+    now = now or timezone.now()
+    start, end = day_bounds(tz, day)
+    held = list(Appointment.objects.filter(
+        therapist_id=therapist_id, status__in=HOLDING, starts_at__lt=end, ends_at__gt=start,
+    ).values_list("starts_at", "ends_at"))
+    slots = []
+    moment = dt.datetime.combine(day, opens, tzinfo=tz)
+    last = dt.datetime.combine(day, closes, tzinfo=tz) - dt.timedelta(minutes=minutes)
+    length = dt.timedelta(minutes=minutes)
+    while moment <= last:
+        if moment >= now and not any(s < moment + length and moment < e for s, e in held):
+            slots.append(moment)
+        moment += dt.timedelta(minutes=step)
+    return slots
+
+
+def allowance_left(plan: TreatmentPlan, *, at: dt.datetime) -> dict:
+    """What a booking on ``at``'s day may still use: sessions (logged and booked counted) and
+    that week's allowance (None: no weekly limit), and the last valid day."""
+    from plans.selectors import plan_usage
+
+    version = plan.current_version
+    week = clinic_week(plan.clinic.tz, at)
+    sessions = plan_usage(plan, at=at)
+    booked, booked_week = booked_usage(plan.pk, week=week)
+    weekly = version.sessions_per_week
+    return {
+        "sessions": max(version.sessions_authorized - sessions.sessions_used - booked, 0),
+        "booked": booked,
+        "week": (None if weekly is None
+                 else max(weekly - sessions.sessions_this_week - booked_week, 0)),
+        "week_of": week[0].date(),
+        "valid_until": version.valid_until,
+    }

@@ -25,6 +25,8 @@ urlpatterns = [
          name="appointment-action"),
     path("plans/<int:pk>/appointments/new/", appointments.appointment_new,
          name="appointment-new"),
+    path("appointments/calendar/link/", appointments.calendar_link, name="calendar-link"),
+    path("appointments/calendar/revoke/", appointments.calendar_revoke, name="calendar-revoke"),
     path("calendar/<str:token>.ics", appointments.calendar_feed, name="calendar-feed"),
     path("plans/new/", plans.plan_new, name="plan-new"),
     path("plans/<int:pk>/", plans.plan_detail, name="plan-detail"),

@@ -74,7 +74,7 @@ class AppointmentCreateSerializer(serializers.Serializer):
         help_text="A therapist of your clinic; a therapist booking defaults to themself.")
 
 
-class ReasonSerializer(serializers.Serializer):
+class CancelReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
@@ -200,14 +200,14 @@ class AppointmentNoShowView(_StateChangeView):
 class AppointmentCancelView(_StateChangeView):
     """Cancel with a reason (booked or arrived -> cancelled); it stays on record."""
 
-    @extend_schema(request=ReasonSerializer, responses={200: AppointmentSerializer,
+    @extend_schema(request=CancelReasonSerializer, responses={200: AppointmentSerializer,
                                                         **ERRORS(400, 401, 403, 404, 409, 429)})
     @idempotent
     def post(self, request, pk: int):
         return self.answer(request, pk)
 
     def change(self, request, appointment):
-        data = ReasonSerializer(data=request.data)
+        data = CancelReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         appointment_cancel(appointment=appointment, by=request.user,
                            reason=data.validated_data["reason"])

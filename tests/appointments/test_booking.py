@@ -167,3 +167,14 @@ def test_a_booking_is_judged_in_the_clinics_zone(api, chiro):
     refused = book(api, therapist, plan, day_after_early)
     assert refused.status_code == 409
     assert "outside_validity" in codes(refused)
+
+
+def test_a_retried_booking_with_the_same_key_books_once(api, therapist, plan):
+    client = api(therapist)
+    body = {"plan": plan.pk, "starts_at": next_monday(plan.clinic).isoformat(), "minutes": 30}
+    first = client.post("/api/appointments/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = client.post("/api/appointments/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert Appointment.objects.count() == 1

@@ -3,7 +3,8 @@
 For generated plans (terms, status, zone), histories and times, a booking with no other
 appointments is refused exactly when logging that session at that moment would be, with the
 same codes. A session cannot be in the future and a booking cannot be on a past day, so both
-are tried at a moment of the clinic's today up to now, with "now" pinned.
+are tried at a moment of the clinic's today up to now, with "now" pinned to a generated
+moment (two weeks around a daylight-saving change, every weekday and hour).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)  # a Monday; the US changes clock on 8 March
 ZONES = ["UTC", "Pacific/Auckland", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Kiritimati"]
 
 
@@ -55,40 +57,46 @@ def outcome(attempt) -> list[str] | str:
         return f"invalid:{sorted(exc.message_dict)}"
 
 
-@hypothesis_settings(max_examples=60, deadline=None,
+@hypothesis_settings(max_examples=150, deadline=None,
                      suppress_health_check=[HealthCheck.function_scoped_fixture,
                                             HealthCheck.too_slow])
 @given(
     zone=st.sampled_from(ZONES),
-    authorised=st.integers(1, 4),
-    weekly=st.none() | st.integers(1, 3),
+    now_minutes=st.integers(0, 14 * 24 * 60),
+    authorised=st.integers(1, 6),
+    weekly=st.sampled_from([None, 1, 1, 2, 3]),
     prescribed=st.integers(15, 60),
-    starts_days=st.integers(-12, 1),
+    starts_days=st.integers(-9, 1),
     length_days=st.integers(0, 14),
     status=st.sampled_from(["active", "active", "active", "suspended", "completed",
                             "cancelled"]),
-    history_hours=st.lists(st.integers(1, 24 * 12), max_size=5),
+    # Sessions on the clinic's recent days, at local hours (midnight and late evening
+    # included: where a clinic's week and the UTC week part).
+    history=st.lists(st.tuples(st.integers(0, 8), st.sampled_from([0, 1, 9, 13, 22, 23])),
+                     max_size=5),
     fraction=st.floats(0, 1),
     minutes=st.integers(10, 75),
 )
 def test_a_booking_is_refused_exactly_when_the_session_would_be(
-        db, zone, authorised, weekly, prescribed, starts_days, length_days, status,
-        history_hours, fraction, minutes):
+        db, zone, now_minutes, authorised, weekly, prescribed, starts_days, length_days, status,
+        history, fraction, minutes):
     clinic = ClinicFactory(timezone=zone)
     chiro = ChiropractorFactory(clinic=clinic)
     therapist = TherapistFactory(clinic=clinic)
-    now = timezone.now()
+    now = START + dt.timedelta(minutes=now_minutes)
     today = timezone.localdate(now, clinic.tz)
     plan = make_plan(prescriber=chiro, patient=PatientFactory(clinic=clinic),
                      sessions_authorized=authorised, sessions_per_week=weekly,
                      session_minutes=prescribed,
                      valid_from=today + dt.timedelta(days=starts_days),
                      valid_until=today + dt.timedelta(days=starts_days + length_days))
-    for hours in history_hours:  # any history, as it may have been logged under older terms
-        TherapySession.objects.create(
-            plan=plan, plan_version=plan.current_version, therapist=therapist,
-            started_at=now - dt.timedelta(hours=hours), duration_minutes=20,
-            regions=["cervical"])
+    for days_back, hour in history:  # any history, as if logged under older terms
+        started = dt.datetime.combine(today - dt.timedelta(days=days_back), dt.time(hour, 30),
+                                      tzinfo=clinic.tz)
+        if started < now:
+            TherapySession.objects.create(
+                plan=plan, plan_version=plan.current_version, therapist=therapist,
+                started_at=started, duration_minutes=20, regions=["cervical"])
     if status != "active":
         plan_set_status(plan=plan, by=chiro, status=status, reason="Generated")
     midnight = dt.datetime.combine(today, dt.time.min, tzinfo=clinic.tz)

@@ -164,8 +164,14 @@ def day_book(user: User, day: dt.date, *, therapist_id: int | None = None,
     plans = {p.pk: p for p in plans_with_usage(
         plans_visible_to(user).filter(pk__in={a.plan_id for a in rows}))}
     groups: dict[int, dict] = {}
+    now = now or timezone.now()
     for a in rows:
         a.plan_usage = plans[a.plan_id]
+        # What the row offers (the services refuse the rest): check-in from two hours
+        # before the start, no-show once started, logging once started.
+        a.can_arrive = (a.status == AppointmentStatus.BOOKED
+                        and a.starts_at - now <= dt.timedelta(hours=2))
+        a.has_started = a.starts_at <= now
         group = groups.setdefault(a.therapist_id, {"therapist": a.therapist, "rows": []})
         group["rows"].append(a)
     return sorted(groups.values(),

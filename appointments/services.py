@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 FRONT_DESK = (Role.THERAPIST, Role.ADMIN)
 # How far ahead a booking may be made: beyond it a date is more likely a typo than a plan.
 MAX_DAYS_AHEAD = 2 * 366
+# How early a client may be checked in before the start.
+CHECK_IN_EARLY = dt.timedelta(hours=2)
 
 
 def _check_front_desk(by: User, clinic_id: int) -> None:
@@ -169,12 +171,17 @@ def _move(appointment: Appointment, *, to: str, allowed_from: Sequence[str]) -> 
 
 def appointment_arrive(*, appointment: Appointment | int, by: User,
                        now: dt.datetime | None = None) -> Appointment:
-    """Check the client in: booked -> arrived."""
+    """Check the client in: booked -> arrived, from ``CHECK_IN_EARLY`` before the start on
+    (a check-in days ahead is a slip of the finger on the wrong row)."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(appointment, by)
         _check_front_desk(by, locked.clinic_id)
         _move(locked, to=AppointmentStatus.ARRIVED, allowed_from=[AppointmentStatus.BOOKED])
+        if locked.starts_at - now > CHECK_IN_EARLY:
+            raise Conflict("appointment_not_yet",
+                           "This appointment is more than two hours away; check the client "
+                           "in when they come.")
         locked.arrived_at, locked.arrived_by = now, by
         locked.save(update_fields=["status", "arrived_at", "arrived_by"])
     return locked

@@ -91,8 +91,8 @@ def test_another_clinics_appointment_is_a_404_in_the_url_and_a_400_in_a_body(
 
 
 def test_check_in_then_cancel_records_who_and_when(api, therapist, clinic_admin, plan):
-    appointment = appointment_book(plan=plan, by=therapist,
-                                   starts_at=next_monday(plan.clinic), minutes=30)
+    now = timezone.now()
+    appointment = appointment_book(plan=plan, by=therapist, starts_at=now, minutes=30, now=now)
     arrived = api(clinic_admin).post(f"/api/appointments/{appointment.pk}/arrive/")
     assert arrived.status_code == 200
     assert arrived.json()["status"] == "arrived"
@@ -167,3 +167,14 @@ def test_the_list_filters_by_day_therapist_patient_plan_and_status(
     assert ids(f"patient={plan.patient_id}&plan={plan.pk}") == [a.pk, b.pk]
     assert ids("status=cancelled") == []
     assert client.get("/api/appointments/?date=31-12-2030").status_code == 400
+
+
+def test_a_client_is_checked_in_from_two_hours_before_the_start(therapist, plan):
+    starts = next_monday(plan.clinic)
+    appointment = appointment_book(plan=plan, by=therapist, starts_at=starts, minutes=30)
+    with pytest.raises(Conflict):
+        appointment_arrive(appointment=appointment, by=therapist,
+                           now=starts - dt.timedelta(hours=3))
+    done = appointment_arrive(appointment=appointment, by=therapist,
+                              now=starts - dt.timedelta(minutes=20))
+    assert done.status == "arrived"

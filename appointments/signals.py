@@ -22,4 +22,6 @@ def plan_changed(sender, instance: TreatmentPlan, created: bool, **kwargs) -> No
 
     # After commit: the change is final, and a failure to notify never undoes it (the
     # periodic ``check_conflicts`` sweep catches anything missed, and walk-ins).
-    transaction.on_commit(partial(notify_plan_conflicts, plan_id=instance.pk))
+    # ``robust``: an error here is logged, never turned into a failed answer for a change
+    # that has already committed.
+    transaction.on_commit(partial(notify_plan_conflicts, plan_id=instance.pk), robust=True)

@@ -35,6 +35,9 @@ from appointments.services import (
     appointment_log_session,
     appointment_no_show,
 )
+from clinic.audit.models import Action
+from clinic.audit.net import client_ip, request_id
+from clinic.audit.services import audit_record
 from clinic.errors import Conflict
 from clinic.models import Role, User
 from clinic.web import render_outcome, role_required, staff_required, therapist_required
@@ -326,9 +329,17 @@ def calendar_revoke(request):
 
 
 def calendar_feed(request, token: str):
-    """The feed itself: no sign-in (calendar apps cannot), the secret address is the key."""
+    """The feed itself: no sign-in (calendar apps cannot), the secret address is the key.
+    Each fetch is in the audit trail as an export by the therapist whose address it is
+    (the path is logged without the token)."""
     therapist = ical.feed_owner(token)
     if therapist is None:
         raise Http404("No such calendar.")
-    return HttpResponse(ical.feed_for(therapist), content_type="text/calendar; charset=utf-8")
+    body = ical.feed_for(therapist)
+    audit_record(action=Action.EXPORT, clinic_id=therapist.clinic_id, actor=therapist,
+                 object_type="calendar", object_id=therapist.pk, ip=client_ip(request),
+                 request_id=request_id(request), status_code=200, method=request.method,
+                 path="/calendar/<token>.ics")
+    request.audit_recorded = True
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 

@@ -202,5 +202,8 @@ def test_the_calendar_feed_shows_initials_and_times_only_and_can_be_revoked(
     assert [str(e["summary"]) for e in events] == ["C.C."]
     assert events[0].decoded("dtstart") == appointment.starts_at
     assert b"Casey" not in feed.content and b"cervical" not in feed.content.lower()
+    fetched = AuditEntry.objects.filter(object_type="calendar").latest("id")
+    assert (fetched.action, fetched.actor_id, fetched.path) == (
+        "export", therapist.pk, "/calendar/<token>.ics")
     client.post("/appointments/calendar/revoke/")
     assert web().get(path).status_code == 404

@@ -19,7 +19,14 @@ from appointments.selectors import booked_usage, future_booked, overlapping, wit
 from clinic.errors import Conflict
 from clinic.models import Role, User
 from plans.models import TreatmentPlan
-from plans.rules import PlanUsage, PlanViolation, ProposedBooking, booking_violations, clinic_week
+from plans.rules import (
+    PlanUsage,
+    PlanViolation,
+    ProposedBooking,
+    booking_violations,
+    clinic_week,
+    therapist_busy,
+)
 from plans.selectors import plan_locked
 from plans.validation import MAX_SESSION_MINUTES, check_range
 from sessions.models import TherapySession
@@ -142,11 +149,9 @@ def appointment_book(
         except IntegrityError as exc:
             if "appointment_therapist_no_overlap" not in str(exc):
                 raise
-        busy = overlapping(therapist.pk, starts_at, ends_at) or [(starts_at, ends_at)]
-        raise PlanViolation(booking_violations(
-            plan=locked, version=version, usage=PlanUsage(0, 0),
-            proposed=ProposedBooking(therapist=therapist, starts_at=starts_at, minutes=minutes),
-            busy_with=busy)[-1:])
+        # The winner has committed by now (the constraint waited for it): name its time.
+        held = (overlapping(therapist.pk, starts_at, ends_at) or [(starts_at, ends_at)])[0]
+        raise PlanViolation([therapist_busy(plan=locked, therapist=therapist, held=held)])
 
 
 def _locked(appointment: Appointment | int, by: User) -> Appointment:

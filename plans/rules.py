@@ -249,11 +249,17 @@ def booking_violations(
     found = [_booked_sentence(v) for v in session_violations(
         plan=plan, version=version, proposed=as_session, usage=usage)]
     if busy_with:
-        tz = plan.clinic.tz
-        start, end = (timezone.localtime(m, tz) for m in busy_with[0])
-        found.append(Violation(
-            "therapist_busy",
-            f"{proposed.therapist.display_name} already has an appointment from "
-            f"{start:%H:%M} to {end:%H:%M} on {_fmt(start.date())}.",
-        ))
+        found.append(therapist_busy(plan=plan, therapist=proposed.therapist,
+                                    held=busy_with[0]))
     return found
+
+
+def therapist_busy(*, plan: TreatmentPlan, therapist: User,
+                   held: tuple[dt.datetime, dt.datetime]) -> Violation:
+    """The therapist's time from ``held[0]`` to ``held[1]`` is already booked."""
+    start, end = (timezone.localtime(m, plan.clinic.tz) for m in held)
+    return Violation(
+        "therapist_busy",
+        f"{therapist.display_name} already has an appointment from {start:%H:%M} to "
+        f"{end:%H:%M} on {_fmt(start.date())}.",
+    )

@@ -178,3 +178,30 @@ def test_a_retried_booking_with_the_same_key_books_once(api, therapist, plan):
     assert again["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
     assert Appointment.objects.count() == 1
+
+
+def test_when_the_database_catches_the_overlap_the_answer_is_still_therapist_busy(
+        api, therapist, chiro, plan, monkeypatch):
+    """The other desk's booking committed between this one's check and its insert (the race
+    the exclusion constraint closes): the IntegrityError becomes the same 409."""
+    import appointments.services
+
+    other_plan = make_plan(prescriber=chiro, patient=PatientFactory(clinic=plan.clinic))
+    monday = next_monday(plan.clinic)
+    assert book(api, therapist, plan, monday).status_code == 201
+    real = appointments.services.overlapping
+    calls = []
+
+    def not_yet_seen(*args, **kwargs):
+        calls.append(args)
+        return [] if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(appointments.services, "overlapping", not_yet_seen)
+    response = book(api, therapist, other_plan, monday + dt.timedelta(minutes=10))
+    assert response.status_code == 409, response.content
+    assert response.json()["violations"] == [{
+        "code": "therapist_busy",
+        "message": f"{therapist.display_name} already has an appointment from 10:00 to 10:30 "
+                   f"on {monday:%a} {monday.day} {monday:%b %Y}."}]
+    assert Appointment.objects.filter(plan=other_plan).count() == 0
+    assert len(calls) == 2

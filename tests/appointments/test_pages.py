@@ -207,3 +207,35 @@ def test_the_calendar_feed_shows_initials_and_times_only_and_can_be_revoked(
         "export", therapist.pk, "/calendar/<token>.ics")
     client.post("/appointments/calendar/revoke/")
     assert web().get(path).status_code == 404
+
+
+def _zone_where_it_is_mid_morning() -> str:
+    """An Etc/GMT zone whose wall clock now reads between 10:00 and 11:00."""
+    offset = (10 - timezone.now().astimezone(dt.UTC).hour) % 24
+    offset = offset - 24 if offset > 14 else offset
+    # POSIX-style names: Etc/GMT-3 is three hours *ahead* of UTC.
+    return "Etc/GMT" + (f"{-offset:+d}" if offset else "")
+
+
+def test_the_plan_card_offers_todays_free_times_and_books_one(web):
+    """The card's own form: today's free times of the prescribed length, bookable there."""
+    import re
+
+    from tests.factories import ChiropractorFactory, ClinicFactory
+
+    clinic = ClinicFactory(timezone=_zone_where_it_is_mid_morning())
+    therapist = TherapistFactory(clinic=clinic)
+    plan = make_plan(prescriber=ChiropractorFactory(clinic=clinic),
+                     patient=PatientFactory(clinic=clinic))
+    client = web(therapist)
+    card = client.get(f"/plans/{plan.pk}/").content.decode()
+    slots = re.findall(r'id="card-slot-\d+" value="([^"]+)"', card)
+    assert len(slots) == 8, card
+    assert f"Free today, 30 minutes with {therapist.display_name}" in card
+    booked = client.post(f"/plans/{plan.pk}/appointments/new/", {
+        "starts_at": slots[0], "minutes": "30", "therapist": str(therapist.pk)})
+    assert booked.status_code == 302
+    made = Appointment.objects.get(plan=plan)
+    assert timezone.localtime(made.starts_at, clinic.tz).strftime("%Y-%m-%dT%H:%M") == slots[0]
+    again = client.get(f"/plans/{plan.pk}/").content.decode()
+    assert f'value="{slots[0]}"' not in again  # that time is no longer free

@@ -83,6 +83,15 @@ class Patient(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
+    # Front-desk details (blank when unknown). ``alerts`` is a short text every page of the
+    # patient shows, e.g. "latex allergy".
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    alerts = models.CharField(max_length=200, blank=True)
+    # The client agreed to an e-mail reminder the day before each appointment.
+    reminders_by_email = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

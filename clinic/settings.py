@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "plans",
     "sessions.apps.TherapySessionsConfig",
     "referrals",
+    "appointments",
     "clinic.audit",
     "clinic.accounts",
 ]
@@ -322,6 +323,10 @@ CELERY_BEAT_SCHEDULE = {
                     "options": {"expires": 3600}},
     "purge-idempotency-keys": {"task": "clinic.idempotency.tasks.purge_idempotency_keys",
                                "schedule": 3600, "options": {"expires": 3600}},
+    "appointment-conflicts": {"task": "appointments.tasks.check_conflicts", "schedule": 600,
+                              "options": {"expires": 600}},
+    "client-reminders": {"task": "appointments.tasks.send_client_reminders", "schedule": 900,
+                         "options": {"expires": 900}},
     "verify-audit-chains": {"task": "clinic.audit.tasks.verify_audit_chains",
                             "schedule": crontab(hour=3, minute=17),
                             "options": {"expires": 6 * 3600}},
@@ -368,3 +373,6 @@ AUDIT_HEAD_DIR = env("AUDIT_HEAD_DIR")
 MIGRATE_DATABASE_URL = env("MIGRATE_DATABASE_URL") or _embedded_owner_url
 # How long a stated reason opens one patient's records (docs/break-glass.md).
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
+
+# A cancellation less than this many hours before the appointment is marked late.
+LATE_CANCELLATION_HOURS = env_int("LATE_CANCELLATION_HOURS", 24)

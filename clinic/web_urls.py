@@ -5,7 +5,8 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from clinic import views
+from appointments import views as appointments
+from clinic import patient_pages, views
 from pages import homes, patients, plan_card
 from plans import views as plans
 from referrals import views as referrals
@@ -16,7 +17,18 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("session/keepalive/", views.keepalive, name="keepalive"),
     path("patients/search/", patients.patient_search, name="patient-search"),
+    path("patients/new/", patient_pages.patient_new, name="patient-new"),
     path("patients/<int:pk>/", patients.patient_detail, name="patient-detail"),
+    path("patients/<int:pk>/edit/", patient_pages.patient_edit, name="patient-edit"),
+    path("appointments/", appointments.day_view, name="appointments-day"),
+    path("appointments/week/", appointments.week_view, name="appointments-week"),
+    path("appointments/<int:pk>/<str:action>/", appointments.appointment_action,
+         name="appointment-action"),
+    path("plans/<int:pk>/appointments/new/", appointments.appointment_new,
+         name="appointment-new"),
+    path("appointments/calendar/link/", appointments.calendar_link, name="calendar-link"),
+    path("appointments/calendar/revoke/", appointments.calendar_revoke, name="calendar-revoke"),
+    path("calendar/<str:token>.ics", appointments.calendar_feed, name="calendar-feed"),
     path("plans/new/", plans.plan_new, name="plan-new"),
     path("plans/<int:pk>/", plan_card.plan_detail, name="plan-detail"),
     path("plans/<int:pk>/amend/", plans.plan_amend_view, name="plan-amend"),

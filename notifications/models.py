@@ -28,6 +28,7 @@ class NotificationKind(models.TextChoices):
     TICKET_OVERDUE = "ticket_overdue", "Ticket overdue"
     PLAN_NEARLY_USED_UP = "plan_nearly_used_up", "Plan nearly used up"
     PLAN_ENDING = "plan_ending", "Plan ending soon"
+    APPOINTMENT_CONFLICT = "appointment_conflict", "Booking no longer fits its plan"
 
 
 class OutboxStatus(models.TextChoices):

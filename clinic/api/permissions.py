@@ -39,3 +39,14 @@ class IsClinicStaff(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.clinic_id and user.role)
+
+
+class IsFrontDesk(BasePermission):
+    """Therapists and clinic admins: register and edit patients, book and run appointments."""
+
+    message = "Only a massage therapist or a clinic admin may do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.clinic_id
+                    and user.role in (Role.THERAPIST, Role.ADMIN))

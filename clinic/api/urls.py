@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from appointments import api as appointments
 from clinic.accounts import api as accounts
 from clinic.api import views as clinic_views
 from clinic.api.errors import api_not_found
@@ -31,11 +32,22 @@ urlpatterns = [
     path("plans/<int:pk>/amend/", plans.PlanAmendView.as_view(), name="api-plan-amend"),
     path("plans/<int:pk>/status/", plans.PlanStatusView.as_view(), name="api-plan-status"),
     path("plans/<int:pk>/fhir/", plans_fhir.PlanFhirView.as_view(), name="api-plan-fhir"),
-    path("sessions/", sessions.SessionListCreateView.as_view(), name="api-sessions"),
+    # POST with an `appointment` completes it: the appointments app extends the sessions view.
+    path("sessions/", appointments.SessionListCreateView.as_view(), name="api-sessions"),
     path("sessions/<int:pk>/", sessions.SessionDetailView.as_view(), name="api-session"),
     path("sessions/<int:pk>/void/", sessions.SessionVoidView.as_view(), name="api-session-void"),
     path("sessions/<int:pk>/addenda/", sessions.SessionAddendumView.as_view(),
          name="api-session-addenda"),
+    path("appointments/", appointments.AppointmentListCreateView.as_view(),
+         name="api-appointments"),
+    path("appointments/<int:pk>/", appointments.AppointmentDetailView.as_view(),
+         name="api-appointment"),
+    path("appointments/<int:pk>/arrive/", appointments.AppointmentArriveView.as_view(),
+         name="api-appointment-arrive"),
+    path("appointments/<int:pk>/no-show/", appointments.AppointmentNoShowView.as_view(),
+         name="api-appointment-no-show"),
+    path("appointments/<int:pk>/cancel/", appointments.AppointmentCancelView.as_view(),
+         name="api-appointment-cancel"),
     path("audit/", audit.AuditListView.as_view(), name="api-audit"),
     path("tickets/", referrals.TicketListCreateView.as_view(), name="api-tickets"),
     path("tickets/<int:pk>/", referrals.TicketDetailView.as_view(), name="api-ticket"),

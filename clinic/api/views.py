@@ -15,13 +15,15 @@ from rest_framework.views import APIView
 from clinic.accounts.mfa import ENROL, VERIFY, mfa_match, mfa_state
 from clinic.accounts.tokens import token_issue
 from clinic.api.parsers import JSONParser
-from clinic.api.permissions import IsClinicAdmin, IsClinicStaff
+from clinic.api.permissions import IsClinicStaff, IsFrontDesk
 from clinic.api.schema import ERRORS
-from clinic.api.serializers import MeSerializer, PatientSerializer
+from clinic.api.serializers import MeSerializer, PatientCreatedSerializer, PatientSerializer
 from clinic.api.throttles import WriteRateThrottle
+from clinic.audit.context import note_changed_fields
+from clinic.idempotency.api import idempotent
 from clinic.models import Patient
-from clinic.selectors import patients_matching, patients_of_clinic
-from clinic.services import patient_create
+from clinic.selectors import likely_duplicates, patients_matching, patients_of_clinic
+from clinic.services import patient_create, patient_update
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -98,30 +100,44 @@ class PatientListCreateView(generics.ListCreateAPIView):
 
     def get_permissions(self):
         if self.request.method == "POST":
-            return [IsClinicAdmin()]
+            return [IsFrontDesk()]
         return [IsClinicStaff()]
 
     def get_queryset(self):
         return patients_matching(self.request.user, self.request.query_params.get("q", ""))
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, description="part of a name")],
+    @extend_schema(parameters=[OpenApiParameter(
+                       "q", str, description="part of a name, a date of birth (YYYY-MM-DD) "
+                                             "or a phone number")],
                    responses={200: PatientSerializer(many=True), **ERRORS(400, 401, 403)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(responses={201: PatientSerializer, **ERRORS(400, 401, 403, 429)})
+    @extend_schema(request=PatientSerializer,
+                   responses={201: PatientCreatedSerializer, **ERRORS(400, 401, 403, 429)})
+    @idempotent
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
-
-    def perform_create(self, serializer):
-        serializer.instance = patient_create(clinic=self.request.user.clinic, by=self.request.user,
-                                             **serializer.validated_data)
+        data = PatientSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        duplicates = list(likely_duplicates(
+            request.user.clinic_id, first_name=values["first_name"],
+            last_name=values["last_name"], date_of_birth=values["date_of_birth"],
+        ).values_list("id", flat=True))
+        patient = patient_create(clinic=request.user.clinic, by=request.user, **values)
+        patient.likely_duplicates = duplicates
+        return Response(PatientCreatedSerializer(patient).data, status=201)
 
 
 class PatientDetailView(generics.RetrieveAPIView):
     serializer_class = PatientSerializer
     queryset = Patient.objects.none()
-    permission_classes = [IsClinicStaff]
+    throttle_classes = [WriteRateThrottle]
+
+    def get_permissions(self):
+        if self.request.method == "PATCH":
+            return [IsFrontDesk()]
+        return [IsClinicStaff()]
 
     def get_queryset(self):
         return patients_of_clinic(self.request.user)
@@ -129,6 +145,19 @@ class PatientDetailView(generics.RetrieveAPIView):
     @extend_schema(responses={200: PatientSerializer, **ERRORS(401, 403, 404)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=PatientSerializer(partial=True),
+                   responses={200: PatientSerializer, **ERRORS(400, 401, 403, 404, 429)},
+                   description="Change some of a patient's details; the audit trail records "
+                               "which fields changed (never their values).")
+    @idempotent
+    def patch(self, request, *args, **kwargs):
+        patient = self.get_object()
+        data = PatientSerializer(patient, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changed = patient_update(patient=patient, by=request.user, **data.validated_data)
+        note_changed_fields(request, changed)
+        return Response(PatientSerializer(patient).data)
 
 
 __all__ = ["TokenView", "MeView", "PatientListCreateView", "PatientDetailView",

@@ -200,7 +200,8 @@ class AuditMiddleware:
         clinic_id = user.clinic_id if signed_in else None
 
         data = getattr(response, "data", None)
-        detail = None
+        # What an update changed, by field name (clinic.audit.context.note_changed_fields).
+        detail = getattr(request, "audit_detail", None)
         if response.get(REPLAYED_HEADER) == "true":
             # An Idempotency-Key retry: nothing was written, the stored answer was read again.
             action, detail = Action.READ, {"idempotent_replay": True}

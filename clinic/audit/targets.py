@@ -79,6 +79,11 @@ API: dict[str, Target] = {
     "api-notification": Target("notification"),
     "api-notification-read": Target("notification", actions=_on_post(Action.UPDATE)),
     "api-audit": Target("audit", None),
+    "api-appointments": Target("appointment", None),
+    "api-appointment": Target("appointment"),
+    "api-appointment-arrive": Target("appointment", actions=_on_post(Action.UPDATE)),
+    "api-appointment-no-show": Target("appointment", actions=_on_post(Action.UPDATE)),
+    "api-appointment-cancel": Target("appointment", actions=_on_post(Action.UPDATE)),
 }
 
 # --- 3. pages, by path (docs/api.md "Pages"); sub-paths (htmx partials, forms) included -----------
@@ -88,6 +93,7 @@ _VERB_ACTIONS = (
     ("status", Action.UPDATE), ("withdraw", Action.UPDATE), ("reassign", Action.UPDATE),
     ("fhir", Action.EXPORT), ("export", Action.EXPORT), ("csv", Action.EXPORT),
     ("new", Action.CREATE),  # /plans/<id>/sessions/new/: a session logged on that plan
+    ("cancel", Action.UPDATE), ("arrive", Action.UPDATE), ("no-show", Action.UPDATE),
 )
 PAGES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^/$(?P<pk>)"), "worklist"),  # each role's home lists patients or tickets
@@ -95,6 +101,7 @@ PAGES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^/plans/(?:(?P<pk>\d+)/)?"), "plan"),
     (re.compile(r"^/sessions/(?:(?P<pk>\d+)/)?"), "session"),
     (re.compile(r"^/tickets/(?:(?P<pk>\d+)/)?"), "ticket"),
+    (re.compile(r"^/appointments/(?:(?P<pk>\d+)/)?"), "appointment"),
 ]
 
 

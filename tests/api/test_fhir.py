@@ -66,6 +66,8 @@ REFERENCE_TARGETS = {
     "Task.reasonReference": {"Procedure"},
     "Task.note.authorReference": {"Practitioner"},
     "Task.output.valueReference": {"ServiceRequest"},
+    "Appointment.basedOn": {"ServiceRequest"},
+    "Appointment.participant.actor": {"Patient", "Practitioner"},
 }
 
 

@@ -19,6 +19,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from appointments.services import appointment_book
 from clinic.accounts.tokens import token_issue
 from notifications.models import Outbox
 from notifications.outbox import deliver
@@ -56,10 +57,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "auth/tokens/<int:pk>/"): Row(401, 204, 404, 204, "admin", 404),
     ("GET", "me/"): Row(401, 200, 200, 200, "therapist", 200),
     ("GET", "patients/"): Row(401, 200, 200, 200, "therapist", 200),
-    ("POST", "patients/"): Row(401, 403, 403, 201, "admin", 201),
+    ("POST", "patients/"): Row(401, 201, 403, 201, "admin", 201),
     ("GET", "patients/<int:pk>/"): Row(401, 200, 200, 200, "admin", 404),
     # Stating a reason to open a record: chiropractors and admins of the patient's clinic.
     ("POST", "patients/<int:pk>/break-glass/"): Row(401, 403, 201, 201, "admin", 404),
+    ("PATCH", "patients/<int:pk>/"): Row(401, 200, 403, 200, "admin", 404),
     ("GET", "plans/"): Row(401, 200, 200, 200, "chiropractor", 200),
     ("POST", "plans/"): Row(401, 403, 201, 403, "chiropractor", 400),
     ("GET", "plans/<int:pk>/"): Row(401, 200, 200, 200, "chiropractor", 404),
@@ -73,6 +75,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "sessions/<int:pk>/void/"): Row(401, 200, 403, 200, "admin", 404),
     ("POST", "sessions/<int:pk>/addenda/"): Row(401, 201, 403, 403, "therapist", 404),
     ("GET", "audit/"): Row(401, 403, 403, 200, "admin", 200),
+    ("GET", "appointments/"): Row(401, 200, 200, 200, "therapist", 200),
+    # The other clinic's admin names our therapist: "no such therapist" (400 on the field).
+    ("POST", "appointments/"): Row(401, 201, 403, 201, "admin", 400),
+    ("GET", "appointments/<int:pk>/"): Row(401, 200, 200, 200, "therapist", 404),
+    ("POST", "appointments/<int:pk>/arrive/"): Row(401, 200, 403, 200, "therapist", 404),
+    ("POST", "appointments/<int:pk>/no-show/"): Row(401, 200, 403, 200, "admin", 404),
+    ("POST", "appointments/<int:pk>/cancel/"): Row(401, 200, 403, 200, "therapist", 404),
     ("GET", "tickets/"): Row(401, 200, 200, 200, "therapist", 200),
     ("POST", "tickets/"): Row(401, 201, 403, 403, "therapist", 400),
     ("GET", "tickets/<int:pk>/"): Row(401, 200, 200, 200, "chiropractor", 404),
@@ -98,6 +107,7 @@ class World(NamedTuple):
     session: object
     ticket: object
     notification: object
+    appointment: object
 
 
 def _today():
@@ -134,7 +144,23 @@ BODIES: dict[tuple[str, str], Callable[[World, object], dict]] = {
     ("POST", "patients/<int:pk>/break-glass/"): lambda w, user: {
         "reason": "Covering the weekend on-call for a colleague."},
     ("DELETE", "auth/tokens/<int:pk>/"): lambda w, user: {},
+    ("PATCH", "patients/<int:pk>/"): lambda w, user: {"phone": "+1 555 0100",
+                                                      "alerts": "Latex allergy"},
+    ("POST", "appointments/"): lambda w, user: {
+        "plan": w.plan.pk, "minutes": 30, "therapist": w.users["therapist"].pk,
+        # Next week's Monday: this week's allowance already holds a session and a booking.
+        "starts_at": (_next_monday(w) + dt.timedelta(weeks=1)).isoformat()},
+    ("POST", "appointments/<int:pk>/cancel/"): lambda w, user: {"reason": "Client is ill."},
+    ("POST", "appointments/<int:pk>/arrive/"): lambda w, user: {},
+    ("POST", "appointments/<int:pk>/no-show/"): lambda w, user: {},
 }
+
+
+def _next_monday(w) -> dt.datetime:
+    tz = w.plan.clinic.tz
+    today = timezone.localdate(timezone=tz)
+    monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1)
+    return dt.datetime.combine(monday, dt.time(10), tzinfo=tz)
 
 
 @pytest.fixture
@@ -161,7 +187,11 @@ def world(db) -> World:
     for row in Outbox.objects.all():
         deliver(row.pk)
     notification = users["chiropractor"].notifications.get()
-    return World(users, chiro2, patient, plan, session, ticket, notification)
+    # Booked five minutes ago for then: started, so it can be marked a no-show.
+    started = timezone.now() - dt.timedelta(minutes=5)
+    appointment = appointment_book(plan=plan, by=users["therapist"], starts_at=started,
+                                   minutes=30, now=started)
+    return World(users, chiro2, patient, plan, session, ticket, notification, appointment)
 
 
 def _object_id(world: World, route: str) -> int | None:
@@ -171,7 +201,8 @@ def _object_id(world: World, route: str) -> int | None:
     if first == "auth":  # auth/tokens/<pk>/: a second device of the therapist
         return token_issue(user=world.users["therapist"], device="front desk tablet")[0].pk
     return {"patients": world.patient, "plans": world.plan, "sessions": world.session,
-            "tickets": world.ticket, "notifications": world.notification}[first].pk
+            "tickets": world.ticket, "notifications": world.notification,
+            "appointments": world.appointment}[first].pk
 
 
 def _caller(world: World, persona: str, row: Row):

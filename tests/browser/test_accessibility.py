@@ -50,15 +50,18 @@ def pages_for(role: str, w) -> list[tuple[str, str]]:
               ("plan-card", f"/plans/{plan.pk}/"), ("plan-card-v2", f"/plans/{ending.pk}/"),
               ("tickets", "/tickets/"), ("ticket", f"/tickets/{ticket.pk}/"),
               ("search", "/patients/search/?q=Casey"),
-              ("second-factor", "/accounts/second-factor/")]
+              ("second-factor", "/accounts/second-factor/"),
+              ("appointments-day", "/appointments/"), ("appointments-week", "/appointments/week/")]
     if role == "therapist":
         return [*common, ("ticket-new", f"/plans/{plan.pk}/tickets/new/"),
-                ("forbidden", "/plans/new/")]
+                ("forbidden", "/plans/new/"), ("patient-new", "/patients/new/"),
+                ("book", f"/plans/{plan.pk}/appointments/new/")]
     if role == "chiro":
         return [*common, ("plan-new", f"/plans/new/?patient={plan.patient_id}"),
                 ("plan-amend", f"/plans/{plan.pk}/amend/")]
     return [*common, ("audit", "/audit/"), ("django-admin", "/admin/"),
-            ("staff-sign-ins", "/accounts/staff/")]
+            ("staff-sign-ins", "/accounts/staff/"),
+            ("patient-edit", f"/patients/{plan.patient_id}/edit/")]
 
 
 def with_axe(s, axe_js: Path):

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from appointments.models import Appointment
 from appointments.services import appointment_book, notify_plan_conflicts
+from notifications.models import Outbox
 from plans.services import plan_amend, plan_set_status
-from referrals.models import Outbox
 from tests.appointments.helpers import next_monday
 from tests.factories import make_plan
 

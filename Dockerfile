@@ -9,9 +9,13 @@ COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir .
 COPY manage.py ./
 COPY clinic ./clinic
+COPY notifications ./notifications
 COPY plans ./plans
 COPY sessions ./sessions
+COPY appointments ./appointments
 COPY referrals ./referrals
+COPY pages ./pages
+COPY fhir_export ./fhir_export
 COPY templates ./templates
 COPY static ./static
 RUN DEBUG=1 DATABASE_URL=postgres://unused@localhost/unused python manage.py collectstatic --no-input

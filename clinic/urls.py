@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from clinic.accounts import SignInView, password_reset_disabled
+from clinic.accounts.signin import SignInView, password_reset_disabled
 from clinic.health import healthz
 
 urlpatterns = [
@@ -9,8 +9,9 @@ urlpatterns = [
     path("api/", include("clinic.api.urls")),
     path("admin/", admin.site.urls),
     path("accounts/login/", SignInView.as_view(), name="login"),
-    # Before Django's own: password reset by e-mail is off (clinic.accounts).
+    # Before Django's own: password reset by e-mail is off (clinic.accounts.signin).
     re_path(r"^accounts/(?:password_reset|reset)/", password_reset_disabled),
+    path("accounts/", include("clinic.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("audit/", include("clinic.audit.urls")),
     path("", include("clinic.web_urls")),

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from clinic.models import Patient, User
 
@@ -29,13 +29,32 @@ class StaffRefSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "name", "role"]
 
 
+PHONE = RegexValidator(r"^\+?[0-9 ().-]{3,40}$",
+                       "A phone number: digits, spaces, + ( ) - . only.")
+
+
 class PatientSerializer(serializers.ModelSerializer):
     first_name = serializers.CharField(max_length=100, trim_whitespace=True)
     last_name = serializers.CharField(max_length=100, trim_whitespace=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True,
+                                  validators=[PHONE])
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    emergency_contact_name = serializers.CharField(max_length=200, required=False,
+                                                   allow_blank=True)
+    emergency_contact_phone = serializers.CharField(max_length=40, required=False,
+                                                    allow_blank=True, validators=[PHONE])
+    alerts = serializers.CharField(
+        max_length=200, required=False, allow_blank=True,
+        help_text="A short text every page of the patient shows, e.g. an allergy.")
+    reminders_by_email = serializers.BooleanField(
+        required=False, help_text="The client agreed to an e-mail the day before each "
+                                  "appointment.")
 
     class Meta:
         model = Patient
-        fields = ["id", "first_name", "last_name", "date_of_birth", "created_at"]
+        fields = ["id", "first_name", "last_name", "date_of_birth", "phone", "email",
+                  "emergency_contact_name", "emergency_contact_phone", "alerts",
+                  "reminders_by_email", "created_at"]
         read_only_fields = ["id", "created_at"]
 
     def validate_date_of_birth(self, value: dt.date) -> dt.date:
@@ -46,10 +65,11 @@ class PatientSerializer(serializers.ModelSerializer):
         return value
 
 
-class SignInSerializer(AuthTokenSerializer):
-    """The token request's username and password, bounded like the login form's (a password
-    is hashed once per attempt: a megabyte of it is work nobody needs)."""
+class PatientCreatedSerializer(PatientSerializer):
+    likely_duplicates = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True,
+        help_text="Other patients of the clinic with the same name and date of birth: "
+                  "registered anyway, check that this is not the same person.")
 
-    username = serializers.CharField(label="Username", max_length=150, write_only=True)
-    password = serializers.CharField(label="Password", max_length=4096, write_only=True,
-                                     style={"input_type": "password"}, trim_whitespace=False)
+    class Meta(PatientSerializer.Meta):
+        fields = [*PatientSerializer.Meta.fields, "likely_duplicates"]

@@ -29,3 +29,11 @@ def patients_shown(request, patient_ids) -> None:
     """A page view that lists several patients says which: the audit middleware records them
     on the request's entry, so each patient's access report shows the list read."""
     request.audit_patients = [pid for pid in patient_ids if pid]
+
+
+def note_changed_fields(request, fields) -> None:
+    """Record on the request which fields an update changed, by name only: the audit entry
+    of the request carries them in its ``detail`` (never the values: no patient data there).
+    Takes a DRF request or Django's own."""
+    django_request = getattr(request, "_request", request)
+    django_request.audit_detail = {"changed": sorted(fields)}

@@ -28,6 +28,7 @@ class Action(models.TextChoices):
     PERMISSION_CHANGE = "permission_change", "Role or permission change"
     UNLOCK = "unlock", "Unlock (lockout reset)"
     PASSWORD_CHANGE = "password_change", "Password change"
+    BREAK_GLASS = "break_glass", "Break-glass access"
 
 
 class Outcome(models.TextChoices):

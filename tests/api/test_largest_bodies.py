@@ -15,8 +15,8 @@ import pytest
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
-from referrals.models import Notification, Outbox
-from referrals.notifications import deliver
+from notifications.models import Notification, Outbox
+from notifications.outbox import deliver
 from referrals.services import ticket_raise
 from sessions.services import session_log
 from tests.factories import make_plan

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from referrals.models import Notification, Outbox
-from referrals.notifications import deliver
+from notifications.models import Notification, Outbox
+from notifications.outbox import deliver
 from referrals.services import ticket_raise
 
 pytestmark = pytest.mark.django_db

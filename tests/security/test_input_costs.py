@@ -88,7 +88,7 @@ def test_every_text_field_of_every_page_form_has_a_maximum_length():
 
 
 def test_the_techniques_line_of_a_form_names_at_most_the_limit():
-    from sessions.forms import TechniquesField
+    from plans.forms import TechniquesField
 
     field = TechniquesField(max_length=1000, required=False)
     assert len(field.clean(", ".join(f"n{i}" for i in range(MAX_TECHNIQUES)))) == MAX_TECHNIQUES

@@ -75,3 +75,11 @@ def test_password_reset_by_email_is_not_offered(client, therapist, path):
     assert client.get(path).status_code == 404
     assert client.post(path, {"email": therapist.email or "t@example.com"}).status_code == 404
     assert mail.outbox == []
+
+
+def test_the_audit_page_says_whose_password_was_set(client, clinic_admin, chiro):
+    client.force_login(clinic_admin)
+    client.post(f"/admin/clinic/user/{chiro.pk}/password/",
+                {"password1": NEW, "password2": NEW, "usable_password": "true"})
+    page = client.get("/audit/").content.decode()
+    assert "Set the password of chiro" in page

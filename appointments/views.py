@@ -35,6 +35,7 @@ from appointments.services import (
     appointment_log_session,
     appointment_no_show,
 )
+from clinic.audit.context import patients_shown
 from clinic.audit.models import Action
 from clinic.audit.net import client_ip, request_id
 from clinic.audit.services import audit_record
@@ -73,6 +74,8 @@ def day_view(request):
     day, ok = _day(request)
     context = day_context(request, day)
     context["bad_date"] = not ok
+    patients_shown(request, [a.plan.patient_id for g in context["groups"]
+                             for a in g["rows"]])
     return render(request, "appointments/day.html", context, status=200 if ok else 400)
 
 
@@ -114,6 +117,7 @@ def week_view(request):
             therapist=therapist, starts_at__gte=start, starts_at__lt=end))
         for a in rows:
             columns[timezone.localtime(a.starts_at).date()].append(a)
+        patients_shown(request, [a.plan.patient_id for a in rows])
     return render(request, "appointments/week.html", {
         "therapist": therapist, "therapists": therapists,
         "columns": [{"day": d, "rows": columns[d]} for d in days],

@@ -70,3 +70,21 @@ def test_an_empty_list_names_nobody(api, therapist, clinic):
     api(therapist).get("/api/sessions/")
     entry = AuditEntry.objects.get(path="/api/sessions/")
     assert "patients" not in entry.detail
+
+
+def test_the_appointment_day_page_names_the_patients_it_showed(client, therapist, clinic_admin,
+                                                               two_patients, chiro):
+    from appointments.services import appointment_book
+    from tests.appointments.helpers import next_monday
+
+    patient, _, unseen = two_patients
+    plan = patient.plans.get()
+    starts = next_monday(plan.clinic, hour=10)
+    appointment_book(plan=plan, by=therapist, starts_at=starts, minutes=30)
+    client.force_login(therapist)
+    day = starts.date().isoformat()
+    assert client.get(f"/appointments/?date={day}").status_code == 200
+    entry = AuditEntry.objects.get(path="/appointments/?date")
+    assert entry.detail["patients"] == [patient.pk]
+    assert entry in report(clinic_admin, patient)
+    assert entry not in report(clinic_admin, unseen)

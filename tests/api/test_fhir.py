@@ -21,7 +21,7 @@ from plans.models import PlanStatus, TreatmentPlan
 from plans.services import plan_amend, plan_set_status
 from referrals.services import ticket_approve, ticket_decline, ticket_raise, ticket_withdraw
 from sessions.services import session_add_addendum, session_log, session_void
-from tests.factories import make_plan
+from tests.factories import clinic_today, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -183,7 +183,7 @@ def days_ago(n: int, hour: int = 10) -> dt.datetime:
 def story(chiro, therapist, therapist2, patient):
     """A plan with history: three versions, sessions by two therapists (one voided, one with an
     addendum), and a ticket in each state."""
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     plan = make_plan(prescriber=chiro, patient=patient, regions=["cervical"],
                      valid_from=today - dt.timedelta(days=30), sessions_per_week=None,
                      sessions_authorized=20, diagnosis="M54.2 Cervicalgia")
@@ -259,7 +259,7 @@ def test_a_fhir_client_may_ask_for_application_fhir_json(api, therapist, plan):
 
 def test_query_count_does_not_grow_with_sessions(api, therapist, chiro, patient):
     def queries_for(n_sessions: int) -> int:
-        plan = make_plan(prescriber=chiro, valid_from=timezone.localdate() - dt.timedelta(
+        plan = make_plan(prescriber=chiro, valid_from=clinic_today(chiro.clinic) - dt.timedelta(
             days=40), sessions_per_week=None, sessions_authorized=50)
         for i in range(n_sessions):
             s = session_log(plan=plan, therapist=therapist, started_at=days_ago(i + 1),
@@ -294,7 +294,7 @@ def test_care_plan_status_is_mapped_from_ours(api, chiro, therapist, patient, ou
 
 
 def test_an_expired_plan_is_completed_and_keeps_its_end_date(api, chiro, therapist, patient):
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     plan = make_plan(prescriber=chiro, patient=patient, valid_from=today - dt.timedelta(days=60),
                      valid_until=today - dt.timedelta(days=3))
     care_plan = only(export(api, therapist, plan), "CarePlan")

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from sessions.models import TherapySession
 from sessions.services import session_log
-from tests.factories import make_plan
+from tests.factories import clinic_today, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def plan_with_history(chiro, patient, therapist, earlier: int):
     """A roomy plan that already has ``earlier`` sessions, spread over the past days."""
     plan = make_plan(prescriber=chiro, patient=patient, sessions_authorized=10_000,
                      sessions_per_week=None,
-                     valid_from=timezone.localdate() - dt.timedelta(days=60))
+                     valid_from=clinic_today(chiro.clinic) - dt.timedelta(days=60))
     start = timezone.now() - dt.timedelta(days=50)
     TherapySession.objects.bulk_create(
         TherapySession(plan=plan, plan_version=plan.current_version, therapist=therapist,

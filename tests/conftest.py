@@ -30,6 +30,26 @@ from tests.factories import (
 TEST_NOW = os.environ.get("PLANKEEPER_TEST_NOW", "").strip()
 
 
+# The tests that depend on the time of day, the weekday or the clinic's zone: they log sessions
+# "now" against plans dated "today", count weeks, age tickets, warn of plans ending, stamp the
+# audit trail. They carry the ``clock`` mark, which .ci/run runs again under pinned clocks; a
+# test elsewhere that depends on the clock carries ``@pytest.mark.clock`` itself.
+CLOCK_SENSITIVE = (
+    "tests/plans/", "tests/sessions/", "tests/referrals/test_tickets.py",
+    "tests/referrals/test_notifications.py", "tests/audit/test_trail.py",
+    "tests/audit/test_reading_the_trail.py", "tests/audit/test_pages.py",
+    "tests/api/test_bad_input.py", "tests/api/test_idempotency.py", "tests/api/test_errors.py",
+    "tests/api/test_fhir.py", "tests/pages/test_forms.py", "tests/pages/test_query_counts.py",
+    "tests/test_admin.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(CLOCK_SENSITIVE):
+            item.add_marker(pytest.mark.clock)
+
+
 def pytest_report_header(config):
     zone = os.environ.get("PLANKEEPER_TEST_ZONE") or "UTC"
     return f"plan-keeper clock: {TEST_NOW or 'the real time'}; clinics in {zone}"

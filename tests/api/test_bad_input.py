@@ -45,6 +45,10 @@ def assert_refused(response, field: str | None, status: int = 400) -> dict:
     return body
 
 
+# A Wednesday morning in the Americas, afternoon in UTC, no daylight-saving change near it.
+UNAMBIGUOUS_NOW = dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.UTC)
+
+
 def iso(delta: dt.timedelta = dt.timedelta()) -> str:
     return (timezone.now() + delta).isoformat()
 
@@ -134,7 +138,11 @@ def test_a_missing_field_is_named(api, therapist, plan):
     assert not TherapySession.objects.exists()
 
 
-def test_a_time_without_its_utc_offset_is_the_clinics_wall_clock(api, therapist, chiro, clinic):
+def test_a_time_without_its_utc_offset_is_the_clinics_wall_clock(api, therapist, chiro, clinic,
+                                                                 time_machine):
+    # Pinned off the autumn's repeated hour, whose wall-clock times name two instants: which
+    # one a naive time means is another test's question, not this one's.
+    time_machine.move_to(UNAMBIGUOUS_NOW)
     # The clinic moves first: its plan starts on New York's calendar, as a New York plan does
     # (a plan dated on UTC's calendar would start "tomorrow" for five hours each evening).
     clinic.timezone = "America/New_York"

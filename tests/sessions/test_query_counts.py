@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from referrals.models import Outbox
+from notifications.models import Outbox
 from sessions.models import TherapySession
 from sessions.services import session_log
 from tests.factories import clinic_today, make_plan

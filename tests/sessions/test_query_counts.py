@@ -1,8 +1,9 @@
 """Logging a session costs the same number of queries whatever the plan's history, and
 exactly the number its budget names.
 
-The locked plan and its usage are read in one round trip, so a plan with 500 earlier sessions
-must not make a session log cost more queries than a plan with 1.
+The plan's usage is a column of its row (kept by PostgreSQL as sessions and voids are
+inserted), so a plan with 500 earlier sessions must not make a session log cost more queries
+than a plan with 1.
 """
 
 from __future__ import annotations
@@ -86,29 +87,31 @@ def test_query_budget_of_me_and_of_a_session_log(api, therapist, plan, django_as
 
     ``GET /api/me/`` - 1: the token with its user and clinic.
 
-    ``POST /api/sessions/`` - 6 in a test, where the request's transaction is a savepoint
-    (in production BEGIN and COMMIT are not counted: 4): SAVEPOINT; the token with its user
-    and clinic; the plan named in the body, scoped to the clinic, locked and read with its
-    clinic, version and usage (one statement); the INSERT of the session; the audit entry (one
-    INSERT that reads the chain's head); RELEASE SAVEPOINT.
+    ``POST /api/sessions/`` - 7 in a test, where the request's transaction is a savepoint
+    (in production BEGIN and COMMIT instead): SAVEPOINT; the token with its user and clinic;
+    the plan named in the body, scoped to the clinic, locked and read with its clinic, version
+    and usage counter (one statement); this week's sessions (the fixture's plan has a weekly
+    limit: one COUNT bounded by the week; none without a limit); the INSERT of the session
+    (PostgreSQL counts it on the plan row in the same statement); the audit entry (one INSERT
+    that reads the chain's head); RELEASE SAVEPOINT.
     """
     client = api(therapist)
     client.get("/api/me/")  # warm-up: content types and the like are not what is measured
     with django_assert_num_queries(1):
         assert client.get("/api/me/").status_code == 200
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.post("/api/sessions/", log_body(plan), format="json").status_code == 201
 
 
 def test_query_budget_of_the_log_that_leaves_one_session(api, therapist, chiro, patient,
                                                          django_assert_num_queries):
-    """The log that leaves one session also tells the prescriber - 11 in a test: the six
+    """The log that leaves one session also tells the prescriber - 12 in a test: the seven
     above, plus the prescriber and the patient the message names (two SELECTs), and the
     outbox row in its own savepoint (SAVEPOINT, INSERT, RELEASE)."""
     plan = make_plan(prescriber=chiro, patient=patient, sessions_authorized=2)
     client = api(therapist)
     client.get("/api/me/")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert client.post("/api/sessions/", log_body(plan), format="json").status_code == 201
     assert Outbox.objects.filter(plan=plan, kind="plan_nearly_used_up").count() == 1
 

@@ -35,11 +35,13 @@ from appointments.services import (
     appointment_log_session,
     appointment_no_show,
 )
+from clinic.audit.context import patients_shown
 from clinic.audit.models import Action
 from clinic.audit.net import client_ip, request_id
 from clinic.audit.services import audit_record
 from clinic.errors import Conflict
 from clinic.models import Role, User
+from clinic.numbers import whole_number
 from clinic.web import render_outcome, role_required, staff_required, therapist_required
 from plans.rules import PlanViolation
 from plans.selectors import plans_visible_to, plans_with_usage
@@ -72,6 +74,8 @@ def day_view(request):
     day, ok = _day(request)
     context = day_context(request, day)
     context["bad_date"] = not ok
+    patients_shown(request, [a.plan.patient_id for g in context["groups"]
+                             for a in g["rows"]])
     return render(request, "appointments/day.html", context, status=200 if ok else 400)
 
 
@@ -92,9 +96,9 @@ def day_context(request, day: dt.date) -> dict:
 def week_view(request):
     """One therapist's week, Monday to Sunday (the clinic's calendar week)."""
     therapists = _therapists(request.user)
-    wanted = request.GET.get("therapist", "")
-    if wanted.isdigit():
-        therapist = next((t for t in therapists if t.pk == int(wanted)), None)
+    wanted = whole_number(request.GET.get("therapist", ""))
+    if wanted is not None:
+        therapist = next((t for t in therapists if t.pk == wanted), None)
         if therapist is None:
             raise Http404("No such therapist in your clinic.")
     elif request.user.is_therapist:
@@ -113,6 +117,7 @@ def week_view(request):
             therapist=therapist, starts_at__gte=start, starts_at__lt=end))
         for a in rows:
             columns[timezone.localtime(a.starts_at).date()].append(a)
+        patients_shown(request, [a.plan.patient_id for a in rows])
     return render(request, "appointments/week.html", {
         "therapist": therapist, "therapists": therapists,
         "columns": [{"day": d, "rows": columns[d]} for d in days],
@@ -191,8 +196,7 @@ def appointment_new(request, pk: int):
     elif not ok:
         status = 400
     context = booking_context(request, plan, form=form if request.method == "POST" else None,
-                              day=day, therapist_id=int(therapist) if therapist.isdigit()
-                              else None)
+                              day=day, therapist_id=whole_number(therapist))
     context["violations"] = violations
     return render_outcome(request, "appointments/book.html", context, status)
 

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.cache import add_never_cache_headers
 
 
 class RejectNulBytesMiddleware:
@@ -49,3 +50,19 @@ class ApiTrailingSlashMiddleware:
                 request.path_info = path + "/"
                 request.path = request.path + "/"
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every page and API answer (HIPAA: patient data must not
+    stay in a shared front-desk browser's cache or a proxy's). Static files are served by
+    WhiteNoise before this runs and keep their own long caching; a view that sets its own
+    Cache-Control keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+        return response

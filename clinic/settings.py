@@ -92,8 +92,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "clinic.health.HealthCheckMiddleware",  # first: plain HTTP, any Host (compose health check)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "clinic.middleware.NoStoreMiddleware",  # after WhiteNoise: static files stay cacheable
     "clinic.middleware.RejectNulBytesMiddleware",
     "clinic.middleware.ApiTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,10 +199,16 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-# Proxies in front of the app that append to X-Forwarded-For (production: the one reverse
-# proxy). The client address in the audit trail and the sign-in lockout is the one the
-# outermost trusted proxy saw; with 0 it is the TCP peer and X-Forwarded-For is ignored.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0 if DEBUG else 1)
+# The reverse proxies in front of the app (addresses or networks, comma-separated). Only a
+# request whose TCP peer is one of them has its X-Forwarded-For read; anyone else is known by
+# their own address in the audit trail, the sign-in lockout and the rate limits.
+TRUSTED_PROXIES = [p.strip() for p in (env("TRUSTED_PROXIES") or "").split(",") if p.strip()]
+try:
+    from clinic.audit.net import parse_networks
+
+    parse_networks(TRUSTED_PROXIES)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
 
 # Content-Security-Policy (django-csp 4): our own origin only; no inline or eval'd script.
 # Inline styles are allowed (htmx's indicator style, Swagger UI's page), never inline script.
@@ -246,6 +254,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Plan-keeper <no-reply@plankeeper
 TICKET_SLA_HOURS = env_int("TICKET_SLA_HOURS", 48)
 # A session "more than a few minutes in the future" is malformed input (clock skew allowance).
 SESSION_FUTURE_TOLERANCE_MINUTES = env_int("SESSION_FUTURE_TOLERANCE_MINUTES", 5)
+# A therapist may void their own session this long after logging it; later only an admin.
+SESSION_VOID_HOURS = env_int("SESSION_VOID_HOURS", 24)
 
 # --- REST API -------------------------------------------------------------------------------
 _write_rate = env("API_WRITE_RATE", "120/min")

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q
 from django.shortcuts import render
 from django.utils import timezone
 
+from clinic.audit.context import patients_shown
 from clinic.audit.models import Action, AuditEntry
 from clinic.models import Role, User
 from clinic.web import staff_required
@@ -30,6 +31,7 @@ def home(request):
     if role == Role.ADMIN:
         return admin_home(request)
     plans = list(active_plans_today(request.user)[:HOME_LIST_LIMIT])
+    patients_shown(request, [p.patient_id for p in plans])
     return render(request, "home/therapist.html", {
         "plans": plans,
         "today": timezone.localdate(),
@@ -69,6 +71,7 @@ def chiropractor_home(request):
     tickets = with_plans(request.user, list(inbox.order_by("due_at", "id")[:HOME_LIST_LIMIT]))
     decided = list(tickets_listed_for(request.user).exclude(status=TicketStatus.OPEN)
                    .order_by("-decided_at", "-id")[:10])
+    patients_shown(request, [t.plan.patient_id for t in [*tickets, *decided]])
     return render(request, "home/chiropractor.html", {
         "tickets": tickets, "decided": decided, "now": timezone.now(),
         "limit_reached": len(tickets) >= HOME_LIST_LIMIT,

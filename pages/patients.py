@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from clinic.audit.context import patients_shown
 from clinic.selectors import SEARCH_MAX_CHARS, patients_matching, patients_of_clinic
 from clinic.web import is_htmx, staff_required
 from plans.models import PlanStatus
@@ -24,6 +25,7 @@ def patient_search(request):
         patients = list(patients_matching(request.user, q).annotate(
             active_plans=Count("plans", filter=Q(plans__status=PlanStatus.ACTIVE), distinct=True),
         )[:SEARCH_LIMIT])
+    patients_shown(request, [p.pk for p in patients])
     context = {"q": q, "patients": patients, "limit": SEARCH_LIMIT}
     if is_htmx(request):
         return render(request, "patients/_search_results.html", context)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic.errors import Conflict
+from clinic.numbers import whole_number
 from clinic.regions import REGIONS, labels
 from clinic.web import (
     is_htmx,
@@ -29,6 +30,7 @@ from plans.describe import history
 from plans.models import PlanStatus, TreatmentPlan, sessions_left
 from plans.rules import PlanViolation, refusal_advice
 from plans.selectors import plans_visible_to, plans_with_usage
+from plans.validation import MAX_SESSION_MINUTES
 from referrals.forms import TicketForm
 from referrals.selectors import client_script, plan_tickets, tickets_of_clinic
 from referrals.services import ticket_raise
@@ -160,10 +162,11 @@ def ticket_new(request, pk: int):
                 return render(request, "referrals/_raised.html", plan_card_context(
                     request, plan, ticket=ticket, script=client_script(ticket)))
     else:
-        minutes = request.GET.get("session_minutes", "")
+        minutes = whole_number(request.GET.get("session_minutes", ""),
+                               high=MAX_SESSION_MINUTES)
         form = TicketForm(initial={
             "add_regions": [c for c in request.GET.getlist("add_regions") if c in REGIONS],
-            "session_minutes": int(minutes) if minutes.isdigit() else None,
+            "session_minutes": minutes,  # a prefill: anything else is simply not filled in
         })
     context = {"form": form, "plan": plan, "version": version,
                "selected": form["add_regions"].value() or []}

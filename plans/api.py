@@ -10,6 +10,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.fields import BoundedListField
 from clinic.api.permissions import IsChiropractor, IsClinicStaff
 from clinic.api.schema import ERRORS
 from clinic.api.throttles import WriteRateThrottle
@@ -19,20 +20,25 @@ from plans.models import EXPIRED, PlanStatus, PlanVersion, TreatmentPlan, effect
 from plans.selectors import plans_visible_to, plans_with_usage
 from plans.services import plan_amend, plan_create, plan_set_status
 from plans.validation import (
+    MAX_REGIONS,
     MAX_SESSION_MINUTES,
     MAX_SESSIONS_AUTHORIZED,
     MAX_SESSIONS_PER_WEEK,
     MAX_TECHNIQUE_LENGTH,
+    MAX_TECHNIQUES,
 )
 
 
 def region_list(**kwargs) -> serializers.ListField:
-    return serializers.ListField(child=serializers.ChoiceField(choices=REGION_CHOICES), **kwargs)
+    """Region codes: at most one entry per region."""
+    return BoundedListField(child=serializers.ChoiceField(choices=REGION_CHOICES),
+                            max_length=MAX_REGIONS, **kwargs)
 
 
 def technique_list(**kwargs) -> serializers.ListField:
-    return serializers.ListField(
-        child=serializers.CharField(max_length=MAX_TECHNIQUE_LENGTH), **kwargs)
+    """Technique names: at most ``MAX_TECHNIQUES`` of at most ``MAX_TECHNIQUE_LENGTH`` each."""
+    return BoundedListField(child=serializers.CharField(max_length=MAX_TECHNIQUE_LENGTH),
+                            max_length=MAX_TECHNIQUES, **kwargs)
 
 
 class ClinicScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):

@@ -11,6 +11,7 @@ from plans.validation import (
     MAX_SESSIONS_AUTHORIZED,
     MAX_SESSIONS_PER_WEEK,
     MAX_TECHNIQUE_LENGTH,
+    MAX_TECHNIQUES,
 )
 
 
@@ -20,10 +21,12 @@ def split_techniques(value: str) -> list[str]:
 
 
 class TechniquesField(forms.CharField):
-    """Technique names typed as one comma-separated line."""
+    """Technique names typed as one comma-separated line: at most ``MAX_TECHNIQUES`` names."""
 
     def clean(self, value):
         names = split_techniques(super().clean(value))
+        if len(names) > MAX_TECHNIQUES:
+            raise forms.ValidationError(f"Name at most {MAX_TECHNIQUES} techniques.")
         for name in names:
             if len(name) > MAX_TECHNIQUE_LENGTH:
                 raise forms.ValidationError(

@@ -226,11 +226,21 @@ STATUS_TRANSITIONS: dict[str, set[str]] = {
 
 
 def plan_set_status(*, plan: TreatmentPlan, by: User, status: str, reason: str) -> TreatmentPlan:
-    """Suspend, resume, complete or cancel a plan; only a chiropractor of the clinic may.
+    """Suspend, resume, complete or cancel a plan: only its prescriber or a covering
+    chiropractor may (DESIGN.md, "own or covering").
 
-    A cancelled plan stays cancelled. The reason is required (it is the clinical record of why).
+    Covering: a chiropractor of the clinic an open consult ticket on this plan is assigned to
+    (an admin reassigns tickets to cover a prescriber who is away). Any other chiropractor of
+    the clinic gets a PermissionDenied (403). A cancelled plan stays cancelled. The reason is
+    required (it is the clinical record of why).
     """
     _require_chiropractor(by, plan.clinic_id)
+    # "tickets" is the consult tickets' reverse relation (referrals sits above plans: no import);
+    # "open" is referrals.models.TicketStatus.OPEN.
+    if plan.prescriber_id != by.pk and not plan.tickets.filter(
+            assigned_to_id=by.pk, status="open").exists():
+        raise PermissionDenied("Only the plan's prescriber, or a chiropractor covering it, may "
+                               "change its status.")
     if status not in PlanStatus.values:
         raise ValidationError({"status": f"{status!r} is not a plan status."})
     if not isinstance(reason, str) or not reason.strip():

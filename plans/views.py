@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from clinic.errors import Conflict
+from clinic.numbers import whole_number
 from clinic.regions import everyday
 from clinic.selectors import patients_of_clinic
 from clinic.web import chiropractor_required, service_errors_on, staff_required
@@ -45,10 +46,10 @@ def plan_print(request, pk: int):
 @chiropractor_required
 def plan_new(request):
     """Write a plan for a patient of the clinic (plans.services.plan_create)."""
-    patient_id = request.GET.get("patient", "")
-    if not patient_id.isdigit():
+    patient_id = whole_number(request.GET.get("patient", ""))
+    if patient_id is None:
         return render(request, "plans/pick_patient.html", status=400)
-    patient = get_object_or_404(patients_of_clinic(request.user), pk=int(patient_id))
+    patient = get_object_or_404(patients_of_clinic(request.user), pk=patient_id)
     if request.method == "POST":
         form = PlanForm(request.POST)
         if form.is_valid():

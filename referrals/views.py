@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from clinic.audit.context import patients_shown
 from clinic.errors import Conflict
 from clinic.models import Role, User
 from clinic.web import (
@@ -62,6 +63,7 @@ def ticket_list(request):
     if status in TicketStatus.values:
         qs = qs.filter(status=status)
     tickets = list(qs.order_by("-raised_at", "-id")[:LIST_LIMIT])
+    patients_shown(request, [t.plan.patient_id for t in tickets])
     return render(request, "referrals/list.html", {
         "tickets": tickets, "status": status, "statuses": TicketStatus.choices,
         "now": timezone.now(), "limit_reached": len(tickets) >= LIST_LIMIT,
@@ -139,6 +141,8 @@ def ticket_approve_view(request, pk: int):
     note = form.cleaned_data["note"] if form.is_valid() else ""
 
     def approve(ticket):
+        if form.errors:  # a note over its limit is refused, not silently dropped
+            raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         done = ticket_approve(ticket=ticket, by=request.user, note=note)
         return (f"Approved: version {done.resulting_version.number} of plan {done.plan_id} is "
                 "signed and in force.")
@@ -149,9 +153,12 @@ def ticket_approve_view(request, pk: int):
 @require_POST
 @chiropractor_required
 def ticket_decline_view(request, pk: int):
-    reason = request.POST.get("reason", "")
+    form = DeclineForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
 
     def decline(ticket):
+        if form.errors:  # missing, or over its limit: the form's sentence names the field
+            raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         ticket_decline(ticket=ticket, by=request.user, reason=reason)
         return "Declined; the therapist is told why."
 

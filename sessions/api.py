@@ -221,9 +221,10 @@ class SessionVoidView(APIView):
 
 
 class SessionAddendumView(APIView):
-    """Add a correction to a session's notes; the original stays as written."""
+    """Add a correction to a session's notes; the original stays as written (its therapist,
+    or a clinic admin: sessions.rules.check_may_add_addendum)."""
 
-    permission_classes = [IsTherapist]
+    permission_classes = [IsClinicStaff]
     throttle_classes = [WriteRateThrottle]
 
     @extend_schema(request=AddendumCreateSerializer,

@@ -12,12 +12,12 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from clinic.errors import Conflict
-from clinic.models import Clinic, Role, User
+from clinic.models import Clinic, User
 from plans.models import PlanVersion, TreatmentPlan
 from plans.notifications import check_plan_after_session
 from plans.rules import (
@@ -32,6 +32,7 @@ from plans.rules import (
 from plans.selectors import plan_for_update, version_in_force
 from plans.validation import MAX_SESSION_MINUTES, check_range, clean_regions, clean_techniques
 from sessions.models import SessionAddendum, SessionVoid, TherapySession
+from sessions.rules import check_may_add_addendum, check_may_void
 from sessions.selectors import sessions_in_week
 
 EARLIEST_SESSION = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -162,15 +163,10 @@ def _write(locked: TreatmentPlan, version: PlanVersion, proposed: ProposedSessio
 def session_void(*, session: TherapySession, by: User, reason: str) -> SessionVoid:
     """Void a session entered in error: it stays on record and stops counting against the plan.
 
-    Only the therapist who logged it, or an admin of its clinic, may void it; a reason is
-    required; a session is voided once.
+    Who may: sessions.rules.check_may_void (its therapist while recent, an admin of its
+    clinic at any time); a reason is required; a session is voided once.
     """
-    clinic_id = session.plan.clinic_id
-    is_author = by.pk == session.therapist_id and by.role == Role.THERAPIST
-    is_admin = by.role == Role.ADMIN and by.clinic_id == clinic_id
-    if not (is_author or is_admin):
-        raise PermissionDenied("Only the therapist who logged a session, or a clinic admin, "
-                               "may void it.")
+    check_may_void(session=session, by=by)
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError({"reason": "Say why the session is voided."})
     with transaction.atomic():
@@ -184,9 +180,9 @@ def session_void(*, session: TherapySession, by: User, reason: str) -> SessionVo
 
 
 def session_add_addendum(*, session: TherapySession, by: User, text: str) -> SessionAddendum:
-    """Add a signed correction to a session's notes (the original notes stay as written)."""
-    if by.role != Role.THERAPIST or by.clinic_id != session.plan.clinic_id:
-        raise PermissionDenied("Only a therapist of this clinic may add to a session's notes.")
+    """Add a signed correction to a session's notes (the original notes stay as written);
+    who may: sessions.rules.check_may_add_addendum (its therapist, or a clinic admin)."""
+    check_may_add_addendum(session=session, by=by)
     if not isinstance(text, str) or not text.strip():
         raise ValidationError({"text": "The addendum is empty."})
     return SessionAddendum.objects.create(session=session, author=by, text=text.strip())

@@ -20,7 +20,8 @@ def rows() -> dict[str, int]:
             for model in (Clinic, User, Patient, TreatmentPlan)}
 
 
-def test_seed_demo_runs_twice_without_duplicating_and_resets_the_passwords():
+def test_seed_demo_runs_twice_without_duplicating_and_resets_the_passwords(settings):
+    settings.DEBUG = True  # the laptop demo (with DEBUG off it refuses unless --force)
     call_command("seed_demo", password="first-demo-pass", stdout=StringIO())
     first = rows()
     assert first == {"Clinic": 2, "User": 7, "Patient": 1, "TreatmentPlan": 1}

@@ -124,7 +124,9 @@ class ClinicAutoSchema(AutoSchema):
         permissions = view.get_permissions()
         open_to_all = all(isinstance(p, AllowAny) for p in permissions)
         authenticates = bool(view.get_authenticators())
-        statuses = set()
+        # A NUL character anywhere in the URL is a 400 before any view runs
+        # (clinic.middleware.RejectNulBytesMiddleware): every operation can answer it.
+        statuses = {400}
         if authenticates:
             statuses.add(401)  # no token, or a bad one
         if not open_to_all and (write or any(

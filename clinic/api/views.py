@@ -18,7 +18,7 @@ from clinic.api.parsers import JSONParser
 from clinic.api.permissions import IsClinicStaff, IsFrontDesk
 from clinic.api.schema import ERRORS
 from clinic.api.serializers import MeSerializer, PatientCreatedSerializer, PatientSerializer
-from clinic.api.throttles import WriteRateThrottle
+from clinic.api.throttles import SIGN_IN_THROTTLES, WriteRateThrottle
 from clinic.audit.context import note_changed_fields
 from clinic.idempotency.api import idempotent
 from clinic.models import Patient
@@ -60,7 +60,9 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes: list = []  # the sign-in lockout (django-axes) guards it, as before
+    # Per address and per username, one count shared with the login page; the django-axes
+    # lockout still guards each username at each address underneath.
+    throttle_classes = SIGN_IN_THROTTLES
     parser_classes = [JSONParser]
 
     @extend_schema(request=TokenRequestSerializer,

@@ -25,6 +25,12 @@ def pending_events(request) -> list | None:
     return getattr(request, "audit_events", None)
 
 
+def patients_shown(request, patient_ids) -> None:
+    """A page view that lists several patients says which: the audit middleware records them
+    on the request's entry, so each patient's access report shows the list read."""
+    request.audit_patients = [pid for pid in patient_ids if pid]
+
+
 def note_changed_fields(request, fields) -> None:
     """Record on the request which fields an update changed, by name only: the audit entry
     of the request carries them in its ``detail`` (never the values: no patient data there).

@@ -62,6 +62,12 @@ def _what(e: AuditEntry, patient: str | None, users: dict[int, str]) -> str:
         return "Locked out after too many failed sign-ins"
     if e.action == Action.UNLOCK:
         return "Sign-in lockout lifted"
+    if e.action == Action.PASSWORD_CHANGE:
+        if detail.get("by") == "self":
+            return "Changed their password"
+        whose = detail.get("user") or "a staff account"
+        return f"Set the password of {whose}" + (
+            " (from the command line)" if detail.get("by") == "system" else "")
     if e.action == Action.PERMISSION_CHANGE:
         whose = detail.get("user") or users.get(int(e.object_id or 0), "a staff account")
         if "second_factor" in detail:

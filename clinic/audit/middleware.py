@@ -27,6 +27,7 @@ from clinic.audit.services import audit_record, outcome_for
 from clinic.audit.signals import write_auth_event
 from clinic.audit.targets import API, admin_target, page_target
 from clinic.idempotency.api import REPLAYED_HEADER
+from clinic.numbers import whole_number
 
 
 class TransactionFailed(RuntimeError):
@@ -34,6 +35,7 @@ class TransactionFailed(RuntimeError):
 
 
 READS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+OUTCOME_HEADER = "X-Outcome-Status"  # set by clinic.web.render_outcome
 
 
 def _transaction_failed() -> bool:
@@ -54,11 +56,33 @@ def _json_object(content: bytes) -> Mapping | None:
 
 
 def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
+    return whole_number(value)
+
+
+MAX_LISTED_PATIENTS = 500  # more than any page or list shows at once
+
+
+def _patients_shown(request, object_type, data, status) -> list[int]:
+    """The patients a list answer showed, in order, each once: an API list's ``results``
+    (each item's ``patient``, or its ``id`` in the patients list), or the ids a page view put
+    on ``request.audit_patients``. A patient's access report finds the read by them."""
+    if status >= 400 or object_type == "audit":
+        return []
+    listed = getattr(request, "audit_patients", None)
+    if listed is None:
+        results = data.get("results") if isinstance(data, Mapping) else None
+        if not isinstance(results, list):
+            return []
+        key = "id" if object_type == "patient" else "patient"
+        listed = (item.get(key) for item in results if isinstance(item, Mapping))
+    shown: dict[int, None] = {}
+    for value in listed:
+        number = _int(value)
+        if number:
+            shown[number] = None
+            if len(shown) >= MAX_LISTED_PATIENTS:
+                break
+    return list(shown)
 
 
 def logged_path(request) -> str:
@@ -196,18 +220,28 @@ class AuditMiddleware:
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
         status = response.status_code
+        detail = None
+        declared = _int(response.get(OUTCOME_HEADER))
+        if declared and 400 <= declared < 600 and status < 400:
+            # An htmx form answers a refusal with 200 (so htmx swaps it in without a console
+            # error) and states the true outcome in this header: the trail records that.
+            status, detail = declared, {"http_status": response.status_code}
         outcome = outcome_for(status) if signed_in else Outcome.DENIED
         clinic_id = user.clinic_id if signed_in else None
 
         data = getattr(response, "data", None)
         # What an update changed, by field name (clinic.audit.context.note_changed_fields).
-        detail = getattr(request, "audit_detail", None)
+        if getattr(request, "audit_detail", None):
+            detail = {**(detail or {}), **request.audit_detail}
         if response.get(REPLAYED_HEADER) == "true":
             # An Idempotency-Key retry: nothing was written, the stored answer was read again.
             action, detail = Action.READ, {"idempotent_replay": True}
             data = _json_object(response.content)
         if getattr(request, "audit_detail", None):  # e.g. a read under a break-glass grant
             detail = {**(detail or {}), **request.audit_detail}
+        shown = _patients_shown(request, object_type, data, status)
+        if shown:
+            detail = {**(detail or {}), "patients": shown}
         data = data if isinstance(data, Mapping) and "results" not in data else {}
         if not object_id and status == 201:
             object_id = data.get("id")
@@ -217,6 +251,8 @@ class AuditMiddleware:
             patient_id, clinic_id = self._patient(object_type, object_id, data, request,
                                                   response, clinic_id)
 
+        if patient_id is None and shown and len(shown) == 1:
+            patient_id = shown[0]
         audit_record(
             action=action, outcome=outcome, clinic_id=clinic_id,
             actor=user if signed_in else None, object_type=object_type,

@@ -10,6 +10,7 @@ string values, and the outcome.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 
@@ -26,6 +27,7 @@ class Action(models.TextChoices):
     LOGOUT = "logout", "Sign-out"
     PERMISSION_CHANGE = "permission_change", "Role or permission change"
     UNLOCK = "unlock", "Unlock (lockout reset)"
+    PASSWORD_CHANGE = "password_change", "Password change"
     BREAK_GLASS = "break_glass", "Break-glass access"
 
 
@@ -77,6 +79,9 @@ class AuditEntry(models.Model):
             models.Index(fields=["clinic", "patient_id", "id"], name="audit_patient_idx"),
             models.Index(fields=["clinic", "actor", "id"], name="audit_actor_idx"),
             models.Index(fields=["clinic", "at"], name="audit_at_idx"),
+            # A patient's access report finds the list reads that showed them
+            # (``detail.patients``) through this index.
+            GinIndex(fields=["detail"], name="audit_detail_gin", opclasses=["jsonb_path_ops"]),
         ]
 
     def __str__(self) -> str:

@@ -1,14 +1,16 @@
 """Where a request comes from: the client's IP address and the request id.
 
-The address is the TCP peer (``REMOTE_ADDR``) unless ``TRUSTED_PROXY_COUNT`` proxies stand in
-front of the app, in which case it is the address the outermost trusted proxy saw (counted
-from the right of ``X-Forwarded-For``). Reading the left-most ``X-Forwarded-For`` entry would
-let any client choose its own address, both in the audit trail and to dodge the sign-in
-lockout, which is keyed on username and address.
+The address is the TCP peer (``REMOTE_ADDR``). Only when that peer is one of the proxies in
+``TRUSTED_PROXIES`` (addresses or networks, e.g. ``10.0.0.2,172.16.0.0/12``) is
+``X-Forwarded-For`` read, from the right: each hop a trusted proxy appended is skipped, and
+the first address no trusted proxy owns is the client. Anyone who reaches the app's port
+directly gets their own address, whatever header they send: otherwise they could choose
+their address in the audit trail and dodge the sign-in lockout and rate limits.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import uuid
@@ -16,6 +18,31 @@ import uuid
 from django.conf import settings
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_MAX_HOPS = 20  # a longer chain is not ours: stop reading (the header's cost stays bounded)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(value: str | list | tuple | None) -> tuple[Network, ...]:
+    """``"10.0.0.2, 172.16.0.0/12"`` -> networks; a bad entry raises ValueError naming it."""
+    if not value:
+        return ()
+    items = value.split(",") if isinstance(value, str) else list(value)
+    networks = []
+    for item in items:
+        item = str(item).strip()
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an address or network") from None
+    return tuple(networks)
+
+
+@functools.lru_cache(maxsize=8)
+def _trusted(value) -> tuple[Network, ...]:
+    return parse_networks(value)
 
 
 def _valid_ip(value: str | None) -> str | None:
@@ -28,17 +55,31 @@ def _valid_ip(value: str | None) -> str | None:
         return None
 
 
+def _is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    ip = ipaddress.ip_address(address)
+    return any(ip in network for network in networks)
+
+
 def client_ip(request) -> str | None:
-    """The client's address as far as we can trust it (also django-axes' IP callable)."""
+    """The client's address as far as we can trust it (also django-axes' IP callable and the
+    API throttles' identity)."""
+    request = getattr(request, "_request", request)  # a DRF Request wraps Django's
     meta = request.META
-    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if proxies > 0:
-        hops = [h for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        if len(hops) >= proxies:
-            found = _valid_ip(hops[-proxies])
-            if found:
-                return found
-    return _valid_ip(meta.get("REMOTE_ADDR"))
+    peer = _valid_ip(meta.get("REMOTE_ADDR"))
+    setting = getattr(settings, "TRUSTED_PROXIES", ())
+    networks = _trusted(tuple(setting) if isinstance(setting, list) else setting)
+    if peer is None or not networks or not _is_trusted(peer, networks):
+        return peer
+    hops = meta.get("HTTP_X_FORWARDED_FOR", "").split(",")[-_MAX_HOPS:]
+    client = peer
+    for hop in reversed(hops):
+        address = _valid_ip(hop)
+        if address is None:
+            break  # garbage from beyond the trusted proxies: the last good hop stands
+        client = address
+        if not _is_trusted(address, networks):
+            break
+    return client
 
 
 def request_id(request) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.apps import apps
 
+from clinic.numbers import whole_number
+
 # object type -> (model, path to the patient id, path to the clinic id). The models are named
 # by label, not imported: the audit lives in the core, below the apps whose records it traces.
 _LOOKUPS = {
@@ -19,11 +21,8 @@ def patient_of(object_type: str, object_id, clinic_id: int | None) -> tuple[int,
     """``(patient id, clinic id)`` of the object, or None when it is not in ``clinic_id``
     (another clinic's object leaves no foreign patient id in this clinic's trail)."""
     spec = _LOOKUPS.get(object_type)
-    try:
-        pk = int(object_id)
-    except (TypeError, ValueError):
-        return None
-    if spec is None or not 0 < pk < 2**63:
+    pk = whole_number(object_id)
+    if spec is None or pk is None:
         return None
     label, patient_path, clinic_path = spec
     qs = apps.get_model(label)._default_manager.filter(pk=pk)

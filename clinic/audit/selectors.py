@@ -7,21 +7,27 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from clinic.audit.models import AuditEntry
+from clinic.numbers import whole_number
 
 
 def audit_entries(*, user, patient: int | None = None, actor: str | None = None,
                   action: str | None = None, since: dt.date | None = None,
                   until: dt.date | None = None) -> QuerySet[AuditEntry]:
     """The entries ``user`` may read, newest first: a clinic admin's own clinic (a superuser
-    without a clinic: all). ``actor`` is a user id or a username; dates are inclusive, UTC."""
+    without a clinic: all). ``patient``: every entry that read or wrote that patient's data,
+    list reads that showed them included. ``actor`` is a user id or a username; dates are
+    inclusive, UTC."""
     qs = AuditEntry.objects.all()
     if not user.is_superuser or user.clinic_id:
         qs = qs.filter(clinic_id=user.clinic_id)
     if patient is not None:
-        qs = qs.filter(patient_id=patient)
+        # An entry about that patient, or a list read that showed them among others
+        # (``detail.patients``, written by the audit middleware; GIN-indexed).
+        qs = qs.filter(Q(patient_id=patient) | Q(detail__patients__contains=[patient]))
     if actor:
         by_name = Q(actor_username=actor)
-        qs = qs.filter(by_name | Q(actor_id=int(actor)) if actor.isdigit() else by_name)
+        actor_id = whole_number(actor)
+        qs = qs.filter(by_name | Q(actor_id=actor_id) if actor_id is not None else by_name)
     if action:
         qs = qs.filter(action=action)
     if since:

@@ -129,10 +129,33 @@ def _record_permission_change(user, changes: dict) -> None:
 def _remember_permissions(sender, instance, update_fields=None, raw=False, **kwargs):
     if raw or instance.pk is None:
         return
-    if update_fields is not None and not _PERMISSION_NAMES & set(update_fields):
+    if update_fields is not None and not (_PERMISSION_NAMES | {"password"}) & set(update_fields):
         return  # e.g. last_login on every sign-in: nothing to compare, no query
-    before = User.objects.filter(pk=instance.pk).values(*PERMISSION_FIELDS).first()
+    before = User.objects.filter(pk=instance.pk).values(*PERMISSION_FIELDS, "password").first()
+    if before is not None:
+        # set_password() (the admin's form, the password change page, `changepassword`) or
+        # a hash written directly: either way the credential changed.
+        instance._audit_password_changed = before.pop("password") != instance.password
     instance._audit_permissions_before = before
+
+
+def _record_password_change(user) -> None:
+    """A password set for an existing account: who set it (the person, an admin, a command).
+
+    Never the password or its hash; the account and whether it was the person's own act.
+    """
+    actor, request = _actor()
+    by = "system" if request is None else (
+        "self" if actor is not None and actor.pk == user.pk else "other")
+    audit_record(
+        action=Action.PASSWORD_CHANGE, clinic_id=user.clinic_id, actor=actor,
+        object_type="user", object_id=user.pk,
+        ip=client_ip(request) if request is not None else None,
+        request_id=request_id(request) if request is not None else "",
+        method=request.method if request is not None else "",
+        path=request.path if request is not None else "",
+        detail={"user": user.get_username(), "by": by},
+    )
 
 
 @receiver(post_save, sender=User)
@@ -144,6 +167,9 @@ def _permissions_saved(sender, instance, created, raw=False, **kwargs):
                    if getattr(instance, f) not in (None, "", False)}
         _record_permission_change(instance, {"created": True, **changes})
         return
+    if getattr(instance, "_audit_password_changed", False):
+        instance._audit_password_changed = False
+        _record_password_change(instance)
     before = getattr(instance, "_audit_permissions_before", None)
     if before is None:
         return

@@ -74,7 +74,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "sessions/"): Row(401, 201, 403, 403, "therapist", 400),
     ("GET", "sessions/<int:pk>/"): Row(401, 200, 200, 200, "admin", 404),
     ("POST", "sessions/<int:pk>/void/"): Row(401, 200, 403, 200, "admin", 404),
-    ("POST", "sessions/<int:pk>/addenda/"): Row(401, 201, 403, 403, "therapist", 404),
+    ("POST", "sessions/<int:pk>/addenda/"): Row(401, 201, 403, 201, "therapist", 404),
     ("GET", "audit/"): Row(401, 403, 403, 200, "admin", 200),
     ("GET", "appointments/"): Row(401, 200, 200, 200, "therapist", 200),
     # The other clinic's admin names our therapist: "no such therapist" (400 on the field).

@@ -230,3 +230,14 @@ def test_every_operation_answers_json_only():
                 assert types == {"application/json", "application/fhir+json"}
             else:
                 assert types <= {"application/json"}, f"{method.upper()} {path} {status}"
+
+
+def test_every_operation_declares_the_400_a_nul_in_the_url_gets(api, therapist):
+    """A NUL in the query string is refused (400) by middleware before any view: every
+    operation, reads included, must declare it (issue 13, finding 11)."""
+    client = api(therapist)
+    for path, method, operation in operations():
+        assert "400" in operation["responses"], f"{method.upper()} {path}"
+        url = path.replace("{id}", "1") + "?q=%00"
+        answer = getattr(client, method)(url, format="json")
+        assert answer.status_code == 400, f"{method.upper()} {url}: {answer.status_code}"

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_casey_has_one_booked_appointment_today_after_two_runs():
     for _ in range(2):
-        call_command("seed_demo", password="demo-pass-123", stdout=io.StringIO())
+        call_command("seed_demo", password="demo-pass-123", force=True, stdout=io.StringIO())
     booked = Appointment.objects.select_related("plan__patient", "therapist", "clinic").get()
     tz = booked.clinic.tz
     assert booked.plan.patient.full_name == "Casey Client"

@@ -60,7 +60,7 @@ def demo(transactional_db):
     """The seed story's data (docs/api.md seed_demo), every user with PASSWORD."""
     from django.core.management import call_command
 
-    call_command("seed_demo", password=PASSWORD, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo", password=PASSWORD, force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
     from plans.models import TreatmentPlan
 
     return TreatmentPlan.objects.select_related("patient").get(patient__first_name="Casey")

@@ -1,10 +1,16 @@
-"""Demo data of docs/api.md ("Commands"): idempotent; every run resets the demo passwords."""
+"""Demo data of docs/api.md ("Commands"): idempotent; every run resets the demo passwords.
+
+It never touches a real account: a user whose username is a demo name but who is not a demo
+user (another clinic, another e-mail address) makes it stop before anything is written, and
+with ``DEBUG`` off (production) it refuses altogether unless given ``--force``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,15 +31,36 @@ STAFF = [
 ]
 
 
+def real_accounts_named_like_demo_users() -> list[str]:
+    """Existing users with a demo username who are not the demo user of that name (a demo user
+    is at its demo clinic with its demo e-mail address)."""
+    demo = {username: (clinic, f"{username}@example.com")
+            for username, _role, _first, _last, clinic in STAFF}
+    found = User.objects.filter(username__in=demo).select_related("clinic")
+    return sorted(u.username for u in found
+                  if (getattr(u.clinic, "name", None), u.email) != demo[u.username])
+
+
 class Command(BaseCommand):
     help = "Create the demo clinics, staff, patient and plan (safe to run again)."
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default="demo-pass-123",
                             help="password for every demo user (default: demo-pass-123)")
+        parser.add_argument("--force", action="store_true",
+                            help="run with DEBUG off too (a staging copy); real accounts named "
+                                 "like demo users are still never touched")
 
     @transaction.atomic
-    def handle(self, *args, password: str, **options):
+    def handle(self, *args, password: str, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo resets the demo users' passwords and is for the laptop "
+                               "demo (DEBUG=1). With DEBUG off it refuses; add --force to seed a "
+                               "staging copy on purpose.")
+        real = real_accounts_named_like_demo_users()
+        if real:
+            raise CommandError(f"Refusing: {', '.join(real)} already exist and are not demo "
+                               "users; their passwords are left alone. Nothing was changed.")
         clinics = {name: Clinic.objects.get_or_create(name=name)[0]
                    for name in ("Demo Clinic", "Other Clinic")}
         users = {}

@@ -119,7 +119,7 @@ class PatientListCreateView(generics.ListCreateAPIView):
                    responses={201: PatientCreatedSerializer, **ERRORS(400, 401, 403, 429)})
     @idempotent
     def post(self, request, *args, **kwargs):
-        data = PatientSerializer(data=request.data)
+        data = PatientSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = data.validated_data
         duplicates = list(likely_duplicates(
@@ -155,7 +155,8 @@ class PatientDetailView(generics.RetrieveAPIView):
     @idempotent
     def patch(self, request, *args, **kwargs):
         patient = self.get_object()
-        data = PatientSerializer(patient, data=request.data, partial=True)
+        data = PatientSerializer(patient, data=request.data, partial=True,
+                                 context={"request": request})
         data.is_valid(raise_exception=True)
         changed = patient_update(patient=patient, by=request.user, **data.validated_data)
         note_changed_fields(request, changed)

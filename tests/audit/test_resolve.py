@@ -4,9 +4,12 @@ record the API serves, consult tickets included."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
+from appointments.services import appointment_book
 from clinic.audit.resolve import HINT_KEYS, patient_of
 from sessions.services import session_log
 from tests.factories import make_ticket
@@ -17,7 +20,10 @@ def records(plan, therapist, patient):
     session = session_log(plan=plan, therapist=therapist, started_at=timezone.now(),
                           duration_minutes=30, regions=["cervical"])
     ticket = make_ticket(plan=plan, raised_by=therapist)
-    return {"patient": patient.id, "plan": plan.id, "session": session.id, "ticket": ticket.id}
+    appointment = appointment_book(plan=plan, by=therapist, minutes=30,
+                                   starts_at=timezone.now() + dt.timedelta(days=8))
+    return {"patient": patient.id, "plan": plan.id, "session": session.id, "ticket": ticket.id,
+            "appointment": appointment.id}
 
 
 def test_every_kind_of_record_resolves_to_its_patient_in_its_clinic(records, clinic, patient):

@@ -65,6 +65,11 @@ def home(request):
 
         return admin_home(request)
     plans = list(active_plans_today(request.user)[:HOME_LIST_LIMIT])
+    from referrals.views import recent_decisions
+
+    decisions = recent_decisions(request.user, [p.pk for p in plans])
+    for plan in plans:
+        plan.decision = decisions.get(plan.pk)
     return render(request, "home/therapist.html", {
         "plans": plans,
         "today": timezone.localdate(),

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from clinic import views
 from plans import views as plans
+from referrals import notification_pages
 from referrals import views as referrals
 from sessions import views as sessions
 
@@ -22,6 +23,11 @@ urlpatterns = [
     path("plans/<int:pk>/print/", plans.plan_print, name="plan-print"),
     path("plans/<int:pk>/sessions/new/", sessions.session_new, name="session-new"),
     path("plans/<int:pk>/tickets/new/", referrals.ticket_new, name="ticket-new"),
+    path("notifications/", notification_pages.notification_list, name="notification-list"),
+    path("notifications/read/", notification_pages.notification_read_all,
+         name="notification-read-all"),
+    path("notifications/<int:pk>/read/", notification_pages.notification_read,
+         name="notification-read"),
     path("tickets/", referrals.ticket_list, name="ticket-list"),
     path("tickets/<int:pk>/", referrals.ticket_detail, name="ticket-detail"),
     path("tickets/<int:pk>/approve/", referrals.ticket_approve_view, name="ticket-approve"),

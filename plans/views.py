@@ -127,7 +127,7 @@ def plan_for(request, pk: int) -> TreatmentPlan:
 
 def plan_card_context(request, plan: TreatmentPlan, **extra) -> dict:
     """Everything the plan card shows; the log-session and ticket views reuse it."""
-    from referrals.views import plan_tickets
+    from referrals.views import plan_decision, plan_tickets
 
     version = plan.current_version
     usage = plan_usage(plan)
@@ -152,6 +152,7 @@ def plan_card_context(request, plan: TreatmentPlan, **extra) -> dict:
         "can_amend": (request.user.is_chiropractor and request.user.pk == plan.prescriber_id
                       and plan.status != PlanStatus.CANCELLED),
     }
+    context["decision"] = plan_decision(context["tickets"])
     if "log_form" not in extra and context["can_log"]:
         from sessions.views import blank_log_form
 

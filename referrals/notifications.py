@@ -231,13 +231,15 @@ def _due(ticket: ConsultTicket) -> str:
     return f"{timezone.localtime(ticket.due_at, ticket.plan.clinic.tz):%Y-%m-%d %H:%M}"
 
 
-def _ticket_path(ticket: ConsultTicket) -> str:
-    return f"/tickets/{ticket.pk}/"
+def link(path: str) -> str:
+    """An absolute address for an e-mail (a mail client cannot open "/tickets/1/"):
+    ``SITE_URL`` + the page's path."""
+    return f"{settings.SITE_URL.rstrip('/')}/{path.lstrip('/')}"
 
 
 def _ticket_email(ticket: ConsultTicket, line: str) -> str:
     # No patient details in e-mail (it is not a private channel): the app shows them.
-    return f"{line}\n\nSign in to Plan-keeper to see it: {_ticket_path(ticket)}\n"
+    return f"{line}\n\nSign in to Plan-keeper to see it: {link(f'/tickets/{ticket.pk}/')}\n"
 
 
 def notify_ticket_raised(ticket: ConsultTicket) -> None:
@@ -364,7 +366,7 @@ def _notify_nearly_used_up(plan: TreatmentPlan, *, now: dt.datetime) -> bool:
         message=(f"{plan.patient.full_name}'s plan has one session left of "
                  f"{version.sessions_authorized}. Renew it if treatment should continue."),
         email_body=f"A plan you prescribed has one session left. Sign in to Plan-keeper to "
-                   f"see it: /plans/{plan.pk}/\n",
+                   f"see it: {link(f'/plans/{plan.pk}/')}\n",
         now=now,
     ) is not None
 
@@ -379,7 +381,7 @@ def _notify_ending(plan: TreatmentPlan, *, now: dt.datetime) -> bool:
         message=(f"{plan.patient.full_name}'s plan ends on {version.valid_until:%Y-%m-%d}. "
                  "Renew it if treatment should continue."),
         email_body=f"A plan you prescribed ends within {PLAN_ENDING_DAYS} days. Sign in to "
-                   f"Plan-keeper to see it: /plans/{plan.pk}/\n",
+                   f"Plan-keeper to see it: {link(f'/plans/{plan.pk}/')}\n",
         now=now,
     ) is not None
 

@@ -31,6 +31,7 @@ from clinic.web import (
 from plans.models import PlanStatus
 from plans.selectors import plans_visible_to, plans_with_usage
 from plans.views import describe_changes, plan_card_context, plan_for, version_terms
+from referrals import wording
 from referrals.forms import ApproveForm, DeclineForm, ReassignForm, TicketForm
 from referrals.models import ConsultTicket, TicketStatus
 from referrals.selectors import overdue, tickets_listed_for, tickets_of_clinic
@@ -60,21 +61,48 @@ def approval_changes(ticket: ConsultTicket) -> list[str]:
     return describe_changes(before, before | _amendment(ticket, current))
 
 
-def _spoken(codes) -> str:
-    names = [REGIONS[c].label.lower() if c in REGIONS else c for c in codes]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def client_script(ticket: ConsultTicket) -> str:
-    """What the therapist can tell the client once the request is sent."""
-    version = ticket.raised_on_version
-    due = timezone.localtime(ticket.due_at)
-    return (f"{ticket.plan.prescriber.display_name} prescribed {version.session_minutes} minutes "
-            f"for your {_spoken(version.regions)}; I've sent your request to "
-            f"{ticket.assigned_to.display_name}; you'll hear back by "
-            f"{due:%A} {due.day} {due:%B}.")
+    """What the therapist can tell the client once the request is sent (referrals.wording)."""
+    return wording.client_script(ticket)
+
+
+# A decision stays on the worklist row and the plan card for this long after it is made.
+DECISION_SHOWN_DAYS = 14
+
+
+def with_decision_words(ticket: ConsultTicket) -> ConsultTicket:
+    """Attach the decision in one line, and after a decline what to tell the client."""
+    ticket.decision_line = wording.decision_line(ticket)
+    ticket.decline_script = (wording.decline_script(ticket)
+                             if ticket.status == TicketStatus.DECLINED else "")
+    return ticket
+
+
+def plan_decision(tickets: list[ConsultTicket]) -> ConsultTicket | None:
+    """The plan's most recent approval or decline of the last DECISION_SHOWN_DAYS days, from
+    the plan card's ticket list (no query)."""
+    since = timezone.now() - dt.timedelta(days=DECISION_SHOWN_DAYS)
+    decided = [t for t in tickets if t.status in (TicketStatus.APPROVED, TicketStatus.DECLINED)
+               and t.decided_at and t.decided_at >= since]
+    if not decided:
+        return None
+    return with_decision_words(max(decided, key=lambda t: (t.decided_at, t.pk)))
+
+
+def recent_decisions(user: User, plan_ids: list[int]) -> dict[int, ConsultTicket]:
+    """For the therapist's worklist: per plan, the latest of *their* tickets decided in the
+    last DECISION_SHOWN_DAYS days (one query, bounded by the rows shown)."""
+    since = timezone.now() - dt.timedelta(days=DECISION_SHOWN_DAYS)
+    found: dict[int, ConsultTicket] = {}
+    qs = (tickets_listed_for(user)
+          .filter(plan_id__in=plan_ids, decided_at__gte=since,
+                  status__in=[TicketStatus.APPROVED, TicketStatus.DECLINED])
+          .select_related("decided_by", "plan__current_version", "raised_on_version")
+          # PostgreSQL's DISTINCT ON: one row per plan, its latest decision.
+          .order_by("plan_id", "-decided_at", "-id").distinct("plan_id"))
+    for ticket in qs:
+        found[ticket.plan_id] = with_decision_words(ticket)
+    return found
 
 
 def _with_plans(request, tickets: list[ConsultTicket]) -> list[ConsultTicket]:
@@ -218,6 +246,15 @@ def ticket_detail(request, pk: int):
     return render(request, "referrals/detail.html", _detail_context(request, ticket))
 
 
+def _script_for(ticket: ConsultTicket) -> str:
+    """What the raiser can tell the client: after a decline, why; before, who decides by when."""
+    if ticket.status == TicketStatus.DECLINED:
+        return wording.decline_script(ticket)
+    if ticket.status == TicketStatus.OPEN:
+        return client_script(ticket)
+    return ""
+
+
 def _detail_context(request, ticket, **extra) -> dict:
     user = request.user
     context = {
@@ -227,7 +264,7 @@ def _detail_context(request, ticket, **extra) -> dict:
                        and user.pk == ticket.assigned_to_id),
         "can_withdraw": ticket.status == TicketStatus.OPEN and user.pk == ticket.raised_by_id,
         "can_reassign": ticket.status == TicketStatus.OPEN and user.is_clinic_admin,
-        "script": client_script(ticket) if user.pk == ticket.raised_by_id else "",
+        "script": _script_for(ticket) if user.pk == ticket.raised_by_id else "",
         "decline_form": DeclineForm(),
         "approve_form": ApproveForm(),
     }

@@ -140,9 +140,11 @@ def test_raising_a_ticket_shows_what_to_tell_the_client(web, therapist, plan):
     assert ticket.raised_by == therapist and ticket.status == TicketStatus.OPEN
     html = response.content.decode()
     due = timezone.localtime(ticket.due_at, plan.clinic.tz)
-    assert (f"Dr Reyes prescribed 30 minutes for your cervical spine (neck); I&#x27;ve sent "
-            f"your request to Dr Reyes; you&#x27;ll hear back by {due:%A} {due.day} "
-            f"{due:%B}.") in html
+    assert (f"Your plan from Dr Reyes covers 30 minutes on your neck for now. I&#x27;ve sent "
+            "them your request about your left leg and left foot and longer sessions, and "
+            f"you&#x27;ll hear back by {due:%A} {due.day} {due:%B}.") in html
+    script = html[html.index('class="script"'):].split("</div>")[0]
+    assert script.count("Dr Reyes") == 1  # the doctor is named once
     assert 'id="plan-tickets" aria-labelledby="plan-tickets-title" hx-swap-oob="true"' in html
     # A fresh log form replaces the refused attempt, to log today's in-scope session.
     assert 'id="log-panel" aria-labelledby="log-title" hx-swap-oob="true"' in html

@@ -45,7 +45,7 @@ def bell_label(count: int) -> str:
 
 
 def bell_text(count: int) -> str:
-    """The bell's accessible name: "Notifications, 1 unread" / "…, 99+ unread" / "…, none unread"."""
+    """The bell's accessible name: "Notifications, 1 unread", "…, 99+ unread", "…, none"."""
     if count <= 0:
         return "Notifications, none unread"
     return f"Notifications, {bell_label(count)} unread"

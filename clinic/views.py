@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -48,8 +49,29 @@ def patients_matching(user, q: str):
     qs = Patient.objects.filter(clinic_id=user.clinic_id)
     for word in q.split()[:5]:
         qs = qs.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-    return qs.annotate(
-        active_plans=Count("plans", filter=Q(plans__status=PlanStatus.ACTIVE), distinct=True))
+    return qs.order_by("last_name", "first_name", "id")
+
+
+PLANS_PER_PATIENT = 3
+
+
+def attach_plan_states(user, patients: list[Patient]) -> None:
+    """Each patient's newest PLANS_PER_PATIENT plans with their real state ("active, 7 of 8
+    sessions left", "expired on ...", "used up"), in one query for the whole list."""
+    from plans.wording import plan_state
+
+    if not patients:
+        return
+    ranked = (plans_with_usage(plans_visible_to(user).filter(patient__in=patients))
+              .annotate(rank=Window(RowNumber(), partition_by=[F("patient_id")],
+                                    order_by=[F("created_at").desc(), F("id").desc()]))
+              .filter(rank__lte=PLANS_PER_PATIENT).order_by("patient_id", "rank"))
+    by_patient: dict[int, list] = {}
+    for plan in ranked:
+        plan.state = plan_state(plan)
+        by_patient.setdefault(plan.patient_id, []).append(plan)
+    for patient in patients:
+        patient.plans_shown = by_patient.get(patient.pk, [])
 
 
 @staff_required
@@ -83,6 +105,7 @@ def patient_search(request):
     """The live patient search (htmx swaps the results; without JavaScript, a whole page)."""
     q = request.GET.get("q", "").strip()[:100]
     patients = list(patients_matching(request.user, q)[:SEARCH_LIMIT]) if q else []
+    attach_plan_states(request.user, patients)
     context = {"q": q, "patients": patients, "limit": SEARCH_LIMIT}
     if is_htmx(request):
         return render(request, "patients/_search_results.html", context)

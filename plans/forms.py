@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from clinic.dates import DATE_HINT, ClinicDateField
 from clinic.regions import REGION_CHOICES
 from plans.validation import MAX_SESSION_MINUTES, MAX_SESSIONS_AUTHORIZED, MAX_SESSIONS_PER_WEEK
 from sessions.forms import TechniquesField
@@ -30,8 +31,8 @@ class PlanForm(forms.Form):
     sessions_per_week = forms.IntegerField(label="At most a week", min_value=1,
                                            max_value=MAX_SESSIONS_PER_WEEK, required=False,
                                            help_text="Leave empty for no weekly limit.")
-    valid_from = forms.DateField(label="Valid from", widget=DateInput)
-    valid_until = forms.DateField(label="Valid until", widget=DateInput)
+    valid_from = ClinicDateField(label="Valid from", help_text=DATE_HINT)
+    valid_until = ClinicDateField(label="Valid until", help_text=DATE_HINT)
     techniques = TechniquesField(label="Techniques", required=False, max_length=1000,
                                  help_text="Comma-separated; empty allows any technique.")
     diagnosis = forms.CharField(label="Diagnosis (ICD-10)", required=False, max_length=500)

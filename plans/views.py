@@ -7,10 +7,12 @@ reader (``describe_changes``) lives here because only pages need it in words.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic.errors import Conflict
@@ -21,6 +23,7 @@ from plans.forms import PlanAmendForm, PlanForm
 from plans.models import PlanStatus, PlanVersion, TreatmentPlan
 from plans.selectors import plans_visible_to, plans_with_usage
 from plans.services import AMENDABLE_FIELDS, plan_amend, plan_create
+from plans.wording import plan_state, renewal_prefill
 from sessions.selectors import plan_usage
 
 SESSIONS_SHOWN = 25
@@ -136,23 +139,29 @@ def plan_card_context(request, plan: TreatmentPlan, **extra) -> dict:
         plan.sessions.select_related("therapist", "plan_version", "void")
         .order_by("-started_at", "-id")[:SESSIONS_SHOWN]
     )
+    state = plan_state(plan)
     context = {
         "plan": plan,
         "version": version,
         "now": timezone.now(),
         "status": plan.effective_status(),
+        "state": state,
         "usage": usage,
         "sessions_left": max(version.sessions_authorized - usage.sessions_used, 0),
         "sessions": sessions,
         "sessions_shown": SESSIONS_SHOWN,
         "history": history(versions),
         "tickets": plan_tickets(request.user, plan),
-        "can_log": request.user.is_therapist and plan.status == PlanStatus.ACTIVE,
+        "can_log": (request.user.is_therapist and plan.status == PlanStatus.ACTIVE
+                    and not state.ended),
         "can_raise": request.user.is_therapist and plan.status != PlanStatus.CANCELLED,
         "can_amend": (request.user.is_chiropractor and request.user.pk == plan.prescriber_id
                       and plan.status != PlanStatus.CANCELLED),
     }
     context["decision"] = plan_decision(context["tickets"])
+    if state.ended and state.renewable and context["can_raise"]:
+        context["renewal_url"] = (reverse("ticket-new", args=[plan.pk]) + "?"
+                                  + urlencode(renewal_prefill(plan, state)))
     if "log_form" not in extra and context["can_log"]:
         from sessions.views import blank_log_form
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django import forms
 
+from clinic.dates import ClinicDateField
 from clinic.regions import REGION_CHOICES
-from plans.forms import DateInput
 from plans.validation import MAX_SESSION_MINUTES, MAX_SESSIONS_AUTHORIZED
 from sessions.forms import TechniquesField
 
@@ -22,8 +22,7 @@ class TicketForm(forms.Form):
                                          max_value=MAX_SESSION_MINUTES, required=False)
     extra_sessions = forms.IntegerField(label="More sessions", min_value=1,
                                         max_value=MAX_SESSIONS_AUTHORIZED, required=False)
-    valid_until = forms.DateField(label="Valid until a later day", required=False,
-                                  widget=DateInput)
+    valid_until = ClinicDateField(label="Valid until a later day", required=False)
     techniques = TechniquesField(label="Techniques to add", required=False, max_length=1000)
     note = forms.CharField(label="Your note for the chiropractor", required=False,
                            max_length=10_000, widget=forms.Textarea(attrs={"rows": 2}))

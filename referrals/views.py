@@ -183,6 +183,27 @@ def admin_home(request):
 
 # --- raise ------------------------------------------------------------------------------------
 
+def _ticket_prefill(query) -> dict:
+    """The ticket form's initial values from the link that opened it (a refusal, a renewal):
+    only well-formed values are taken; the form checks them again when it is sent."""
+    def number(name):
+        value = query.get(name, "")
+        return int(value) if value.isdigit() and len(value) < 7 else None
+
+    until = query.get("valid_until", "")
+    try:
+        valid_until = dt.date.fromisoformat(until) if until else None
+    except ValueError:
+        valid_until = None
+    return {
+        "add_regions": [c for c in query.getlist("add_regions") if c in REGIONS],
+        "session_minutes": number("session_minutes"),
+        "extra_sessions": number("extra_sessions"),
+        "valid_until": valid_until,
+        "client_request": query.get("client_request", "")[:2000],
+    }
+
+
 @therapist_required
 def ticket_new(request, pk: int):
     """"The client asks for something else": the ticket form, then what to tell the client."""
@@ -211,12 +232,9 @@ def ticket_new(request, pk: int):
                 return render(request, "referrals/_raised.html", plan_card_context(
                     request, plan, ticket=ticket, script=client_script(ticket)))
     else:
-        minutes = request.GET.get("session_minutes", "")
-        form = TicketForm(initial={
-            "add_regions": [c for c in request.GET.getlist("add_regions") if c in REGIONS],
-            "session_minutes": int(minutes) if minutes.isdigit() else None,
-        })
+        form = TicketForm(initial=_ticket_prefill(request.GET))
     context = {"form": form, "plan": plan, "version": version,
+               "renewal": request.GET.get("renewal") == "1" or request.POST.get("renewal") == "1",
                "selected": form["add_regions"].value() or []}
     template = "referrals/_ticket_form.html" if is_htmx(request) else "referrals/new.html"
     return render_outcome(request, template, context, status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from clinic.dates import ClinicDateTimeField
 from clinic.regions import REGION_CHOICES
 from plans.validation import MAX_SESSION_MINUTES, MAX_TECHNIQUE_LENGTH
 
@@ -31,10 +32,25 @@ class TechniquesField(forms.CharField):
 
 class SessionLogForm(forms.Form):
     # A naive local time, read in the clinic's zone (clinic.web activates it for the view).
-    started_at = forms.DateTimeField(label="Started at", input_formats=LOCAL_INPUT_FORMATS)
+    started_at = ClinicDateTimeField(label="Started at")
     duration_minutes = forms.IntegerField(label="Minutes", min_value=1,
                                           max_value=MAX_SESSION_MINUTES)
     regions = forms.MultipleChoiceField(label="Regions worked", choices=REGION_CHOICES,
                                         error_messages={"required": "Tick at least one region."})
     techniques = TechniquesField(label="Techniques", required=False, max_length=1000)
     notes = forms.CharField(label="Notes", required=False, max_length=TEXT_LIMIT)
+    # SOAP notes (DOMAIN.md glossary); all optional, as the API's.
+    subjective = forms.CharField(label="Subjective", required=False, max_length=TEXT_LIMIT)
+    objective = forms.CharField(label="Objective", required=False, max_length=TEXT_LIMIT)
+    assessment = forms.CharField(label="Assessment", required=False, max_length=TEXT_LIMIT)
+    plan_notes = forms.CharField(label="Plan", required=False, max_length=TEXT_LIMIT)
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(label="Addendum", max_length=TEXT_LIMIT,
+                           error_messages={"required": "Write the addendum first."})
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label="Why is this session void?", max_length=2000,
+                             error_messages={"required": "Say why the session is voided."})

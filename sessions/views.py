@@ -10,28 +10,42 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clinic.errors import Conflict
 from clinic.regions import labels
-from clinic.web import is_htmx, render_outcome, therapist_required
+from clinic.web import is_htmx, render_outcome, staff_required, therapist_required
 from plans.rules import PlanViolation, refusal_advice
-from sessions.forms import SessionLogForm
-from sessions.services import session_log
+from sessions.forms import AddendumForm, SessionLogForm, VoidForm
+from sessions.selectors import last_session_regions, sessions_of_clinic
+from sessions.services import session_add_addendum, session_log, session_void
 
 
-def blank_log_form(plan) -> SessionLogForm:
-    """A new form: now (clinic time), the prescribed minutes, the plan's regions ticked."""
+def blank_log_form(plan, *, initial: dict | None = None) -> SessionLogForm:
+    """A new log form, and the one place its initial values are decided: now (clinic time),
+    the prescribed minutes, and the regions of the plan's last session that the plan still
+    covers (never simply every plan region: a therapist who worked only the neck would record
+    five). ``initial`` (e.g. from an appointment) overrides any of these."""
     version = plan.current_version
     now = timezone.localtime().replace(second=0, microsecond=0)
-    return SessionLogForm(initial={
-        "started_at": now.strftime("%Y-%m-%dT%H:%M"),
-        "duration_minutes": version.session_minutes,
-        "regions": list(version.regions),
-    })
+    values = {"started_at": now, "duration_minutes": version.session_minutes, "regions": []}
+    last = last_session_regions(plan)
+    if last:
+        values["regions"] = [c for c in last if c in version.regions
+                             and c not in version.avoid_regions]
+    values.update(initial or {})
+    form = SessionLogForm(initial=values)
+    if initial and "regions" in initial:
+        form.regions_caption = "Ticked as booked; change what differs today."
+    elif values["regions"]:
+        form.regions_caption = "Ticked as in the last session; change what differs today."
+    else:
+        form.regions_caption = "Tick the regions you worked, here or on the map."
+    return form
 
 
 def ticket_prefill_url(plan, violations, form) -> str:
@@ -61,7 +75,9 @@ def session_new(request, pk: int):
                                   started_at=data["started_at"],
                                   duration_minutes=data["duration_minutes"],
                                   regions=data["regions"], techniques=data["techniques"],
-                                  notes=data["notes"])
+                                  notes=data["notes"], subjective=data["subjective"],
+                                  objective=data["objective"], assessment=data["assessment"],
+                                  plan_notes=data["plan_notes"])
         except PlanViolation as exc:
             violations, status = exc.violations, 409
         except ValidationError as exc:
@@ -70,12 +86,13 @@ def session_new(request, pk: int):
         else:
             done = (f"Session logged: {session.duration_minutes} min, "
                     f"{labels(session.regions)}.")
+            extra_done = {"logged_session": session}
             if not is_htmx(request):
                 messages.success(request, done)
                 return redirect("plan-detail", pk=plan.pk)
             plan = plan_for(request, pk)  # fresh counts
             return render(request, "therapy_sessions/_logged.html",
-                          plan_card_context(request, plan, logged=done))
+                          plan_card_context(request, plan, logged=done, **extra_done))
     advice = refusal_advice([v.code for v in violations], prescriber=plan.prescriber.display_name,
                             plan_status=plan.effective_status()) if violations else []
     extra = {"log_form": form, "violations": violations, "advice": advice,
@@ -85,3 +102,75 @@ def session_new(request, pk: int):
                               plan_card_context(request, plan, **extra), status)
     return render(request, "plans/detail.html", plan_card_context(request, plan, **extra),
                   status=status)
+
+
+# --- a logged session: its notes, addenda, void -------------------------------------------------
+
+def _may_amend(user, session) -> bool:
+    """Add an addendum or void: only the therapist who logged the session, or a clinic admin
+    (sessions.services checks it again)."""
+    return (user.is_therapist and user.pk == session.therapist_id) or user.is_clinic_admin
+
+
+def _session_page(request, session, *, status: int = 200, **extra):
+    session = sessions_of_clinic(request.user).get(pk=session.pk)  # fresh: void, addenda
+    addenda = list(session.addenda.select_related("author").order_by("created_at", "id"))
+    may_amend = _may_amend(request.user, session)
+    context = {
+        "session": session, "plan": session.plan, "addenda": addenda,
+        "can_add": may_amend and not session.is_voided,
+        "can_void": may_amend and not session.is_voided,
+        "addendum_form": extra.pop("addendum_form", None) or AddendumForm(),
+        "void_form": extra.pop("void_form", None) or VoidForm(),
+    } | extra
+    return render(request, "therapy_sessions/detail.html", context, status=status)
+
+
+@staff_required
+def session_detail(request, pk: int):
+    """A logged session: when, who, what, the notes as written, its addenda, and its void."""
+    session = get_object_or_404(sessions_of_clinic(request.user), pk=pk)
+    return _session_page(request, session)
+
+
+@require_POST
+@staff_required
+def session_addendum_new(request, pk: int):
+    session = get_object_or_404(sessions_of_clinic(request.user), pk=pk)
+    if not _may_amend(request.user, session):
+        raise PermissionDenied("Only the therapist who logged the session, or a clinic admin, "
+                               "may add to its notes.")
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            session_add_addendum(session=session, by=request.user, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            form.add_error("text", exc.message_dict.get("text", exc.messages))
+        else:
+            messages.success(request, "Addendum added; the notes as first written stay above.")
+            return redirect("session-detail", pk=session.pk)
+    return _session_page(request, session, status=400, addendum_form=form)
+
+
+@require_POST
+@staff_required
+def session_void_view(request, pk: int):
+    session = get_object_or_404(sessions_of_clinic(request.user), pk=pk)
+    if not _may_amend(request.user, session):
+        raise PermissionDenied("Only the therapist who logged the session, or a clinic admin, "
+                               "may void it.")
+    form = VoidForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            session_void(session=session, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error("reason", exc.message_dict.get("reason", exc.messages))
+        except Conflict as exc:
+            form.add_error(None, exc.detail)
+            status = 409
+        else:
+            messages.success(request, "Session voided: it stays on record and no longer counts "
+                                      "against the plan.")
+            return redirect("session-detail", pk=session.pk)
+    return _session_page(request, session, status=status, void_form=form)

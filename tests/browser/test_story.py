@@ -40,7 +40,7 @@ def test_the_seed_story_through_the_pages(screen, demo):
     log.get_by_role("button", name="Log session").click()
     expect(page.locator("#log-panel .success")).to_contain_text(
         "Session logged: 30 min, Cervical spine (neck).")
-    expect(page.locator("#plan-usage")).to_contain_text("1sessions used")
+    expect(page.locator("#plan-usage")).to_contain_text("1session used")
     expect(page.locator("#plan-usage")).to_contain_text("7left of 8")
     assert TherapySession.objects.filter(plan=plan).count() == 1
 
@@ -62,7 +62,7 @@ def test_the_seed_story_through_the_pages(screen, demo):
     expect(page.locator("#log-notes")).to_have_value("Client asked for legs and feet")
     for code in ["cervical", *LEGS_AND_FEET]:
         expect(page.locator(f'#log-panel input[value="{code}"]')).to_be_checked()
-    expect(page.locator("#plan-usage")).to_contain_text("1sessions used")
+    expect(page.locator("#plan-usage")).to_contain_text("1session used")
     assert TherapySession.objects.filter(plan=plan).count() == 1
 
     # 3. The client asks for something else: the ticket form, pre-filled with the refusal.

@@ -45,10 +45,16 @@ def test_as_a_picker_the_map_drives_checkboxes_that_stay_the_control():
 def test_the_plan_card_shows_the_map_with_the_plans_regions(web, therapist, chiro):
     plan = make_plan(prescriber=chiro, regions=["cervical", "thoracic"],
                      avoid_regions=["lumbar"])
-    html = web(therapist).get(f"/plans/{plan.pk}/").content.decode()
+    html = web(chiro).get(f"/plans/{plan.pk}/").content.decode()
     assert 'class="region is-prescribed" data-region="thoracic"' in html
     assert 'class="region is-avoid" data-region="lumbar"' in html
     assert "<strong>Avoid:</strong> Lumbar spine (low back)" in html
+    # The therapist's card draws one map, the log form's, which shows the plan too.
+    html = web(therapist).get(f"/plans/{plan.pk}/").content.decode()
+    assert len(re.findall(r'class="bodymap[ "][^>]*id="[a-z]+-bodymap"', html)) == 1
+    assert 'class="region is-prescribed" data-region="thoracic"' in html
+    assert 'class="region is-avoid" data-region="lumbar"' in html
+    assert "<dt>Avoid</dt><dd>Lumbar spine (low back)</dd>" in html
 
 
 def test_pages_use_no_inline_script_handler_or_style(web, therapist, chiro, plan):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("plans/new/", plans.plan_new, name="plan-new"),
     path("plans/<int:pk>/", plans.plan_detail, name="plan-detail"),
     path("plans/<int:pk>/amend/", plans.plan_amend_view, name="plan-amend"),
+    path("plans/<int:pk>/amend/preview/", plans.plan_amend_preview, name="plan-amend-preview"),
     path("plans/<int:pk>/print/", plans.plan_print, name="plan-print"),
     path("plans/<int:pk>/sessions/new/", sessions.session_new, name="session-new"),
     path("plans/<int:pk>/tickets/new/", referrals.ticket_new, name="ticket-new"),

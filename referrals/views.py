@@ -139,15 +139,22 @@ def _service_errors(form, exc: ValidationError) -> None:
 
 # --- homes ------------------------------------------------------------------------------------
 
+DECIDED_SHOWN = 10
+
+
+def recently_decided(user: User) -> list[ConsultTicket]:
+    """The inbox's "Recently decided": the last DECIDED_SHOWN tickets of mine that were closed."""
+    return list(tickets_listed_for(user).exclude(status=TicketStatus.OPEN)
+                .order_by("-decided_at", "-id")[:DECIDED_SHOWN])
+
+
 def chiropractor_home(request):
     """The inbox: open tickets assigned to me, overdue first, each with the plan now and
     exactly what approving would change; approve, or decline with a reason, in one step."""
     inbox = _tickets(tickets_listed_for(request.user).filter(status=TicketStatus.OPEN))
     tickets = _with_plans(request, list(inbox.order_by("due_at", "id")[:LIST_LIMIT]))
-    decided = list(tickets_listed_for(request.user).exclude(status=TicketStatus.OPEN)
-                   .order_by("-decided_at", "-id")[:10])
     return render(request, "home/chiropractor.html", {
-        "tickets": tickets, "decided": decided, "now": timezone.now(),
+        "tickets": tickets, "decided": recently_decided(request.user), "now": timezone.now(),
         "limit_reached": len(tickets) >= LIST_LIMIT,
     })
 
@@ -308,6 +315,11 @@ def _decided(request, ticket_pk: int, *, message: str, status: int = 200, **extr
             context["chiropractors"] = list(User.objects.filter(
                 clinic_id=request.user.clinic_id, role=Role.CHIROPRACTOR, is_active=True,
             ).order_by("last_name", "username"))
+        elif request.user.is_chiropractor:
+            # The inbox around the row changes too: its count and the decided list.
+            context |= {"inbox_oob": True, "decided": recently_decided(request.user),
+                        "open_count": tickets_listed_for(request.user)
+                        .filter(status=TicketStatus.OPEN).count()}
         return render_outcome(request, template, context, status)
     if status == 200:
         messages.success(request, message)
@@ -351,7 +363,7 @@ def ticket_decline_view(request, pk: int):
 
     def decline(ticket):
         ticket_decline(ticket=ticket, by=request.user, reason=reason)
-        return "Declined; the therapist is told why."
+        return f"Declined: “{reason.strip()}”. The therapist is told why."
 
     return _act(request, pk, decline)
 

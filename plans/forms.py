@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from clinic.dates import DATE_HINT, ClinicDateField
+from clinic.form_wording import PlainErrorsMixin
 from clinic.regions import REGION_CHOICES, REGIONS
 from plans.validation import MAX_SESSION_MINUTES, MAX_SESSIONS_AUTHORIZED, MAX_SESSIONS_PER_WEEK
 from sessions.forms import TechniquesField
@@ -56,7 +57,7 @@ def _from_scope_controls(data):
     return data
 
 
-class PlanForm(forms.Form):
+class PlanForm(PlainErrorsMixin, forms.Form):
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(_from_scope_controls(data), *args, **kwargs)
 

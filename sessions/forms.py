@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from clinic.dates import ClinicDateTimeField
+from clinic.form_wording import PlainErrorsMixin
 from clinic.regions import REGION_CHOICES
 from plans.validation import MAX_SESSION_MINUTES, MAX_TECHNIQUE_LENGTH
 
@@ -30,7 +31,7 @@ class TechniquesField(forms.CharField):
         return names
 
 
-class SessionLogForm(forms.Form):
+class SessionLogForm(PlainErrorsMixin, forms.Form):
     # A naive local time, read in the clinic's zone (clinic.web activates it for the view).
     started_at = ClinicDateTimeField(label="Started at")
     duration_minutes = forms.IntegerField(label="Minutes", min_value=1,
@@ -46,11 +47,11 @@ class SessionLogForm(forms.Form):
     plan_notes = forms.CharField(label="Plan", required=False, max_length=TEXT_LIMIT)
 
 
-class AddendumForm(forms.Form):
+class AddendumForm(PlainErrorsMixin, forms.Form):
     text = forms.CharField(label="Addendum", max_length=TEXT_LIMIT,
                            error_messages={"required": "Write the addendum first."})
 
 
-class VoidForm(forms.Form):
+class VoidForm(PlainErrorsMixin, forms.Form):
     reason = forms.CharField(label="Why is this session void?", max_length=2000,
                              error_messages={"required": "Say why the session is voided."})

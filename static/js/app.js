@@ -134,10 +134,18 @@
   function signOut() {
     window.clearInterval(idle.timer);
     var form = document.getElementById("logout-form");
-    if (form) {
+    var here = window.location.pathname + window.location.search;
+    var login = (document.body.getAttribute("data-login-url") || "/accounts/login/") +
+      "?reason=idle&next=" + encodeURIComponent(here);
+    var next = document.getElementById("logout-next");
+    if (form && next) {
+      // The sign-in page says why, and returns to this page afterwards.
+      next.value = login;
+      form.submit();
+    } else if (form) {
       form.submit();
     } else {
-      window.location.assign(document.body.getAttribute("data-login-url") || "/accounts/login/");
+      window.location.assign(login);
     }
   }
 

@@ -97,7 +97,7 @@ def test_malformed_session_input_is_a_400_naming_the_field(web, therapist, plan)
                                    **HTMX)
     html = response.content.decode()
     assert outcome(response) == 400
-    assert "Enter a whole number." in html and "Tick at least one region." in html
+    assert "Minutes: write a whole number, like 30." in html and "Tick at least one region." in html
     future = (timezone.localtime(timezone.now(), plan.clinic.tz) + dt.timedelta(days=1))
     response = web(therapist).post(f"/plans/{plan.pk}/sessions/new/",
                                    session_form(plan, started_at=future.strftime("%Y-%m-%dT%H:%M")),

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE_DIR = Path(os.environ.get("AXE_DIR", ROOT / ".data" / "npm"))
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "browser-pass-123"
-SIZES = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 768, "height": 1024}}
+SIZES = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 820, "height": 1180}}
 
 
 @pytest.fixture(scope="session")

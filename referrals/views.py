@@ -237,11 +237,15 @@ def ticket_new(request, pk: int):
                 # The card around the form is refreshed too: the ticket list, and a fresh
                 # log form (the refused attempt that led here is no longer pending).
                 return render(request, "referrals/_raised.html", plan_card_context(
-                    request, plan, ticket=ticket, script=client_script(ticket)))
+                    request, plan, ticket=ticket, script=client_script(ticket),
+                    standalone=request.POST.get("standalone") == "1"))
     else:
         form = TicketForm(initial=_ticket_prefill(request.GET))
     context = {"form": form, "plan": plan, "version": version,
                "renewal": request.GET.get("renewal") == "1" or request.POST.get("renewal") == "1",
+               # The form on its own page (not in the plan card's panel).
+               "standalone": (not is_htmx(request) and request.method == "GET")
+               or request.POST.get("standalone") == "1",
                "selected": form["add_regions"].value() or []}
     template = "referrals/_ticket_form.html" if is_htmx(request) else "referrals/new.html"
     return render_outcome(request, template, context, status)

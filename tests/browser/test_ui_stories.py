@@ -5,6 +5,7 @@ reach, and logging the demo's session takes at most 5 taps."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -152,4 +153,31 @@ def test_from_sign_in_to_a_logged_session_in_at_most_5_taps(screen, demo, size):
     expect(log.locator(".success")).to_contain_text("Session logged: 30 min, Cervical spine")
     assert TherapySession.objects.filter(plan=demo).count() == 1
     assert taps.count <= 5, taps.count
+    assert s.errors == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_map_marks_avoid_and_the_amendment_shows_its_change_before_signing(
+        screen, demo, size):
+    s = screen(size)
+    page = s.page
+    s.sign_in("chiro")
+    s.go(f"/plans/{demo.pk}/amend/")
+    foot = page.locator('#rx-bodymap .region[data-region="foot_left"]').first
+    foot.click()  # neither -> treat
+    expect(page.locator("#scope-foot_left")).to_have_value("treat")
+    foot.click()  # treat -> avoid
+    expect(page.locator("#scope-foot_left")).to_have_value("avoid")
+    expect(foot).to_have_class(re.compile(r"is-avoid"))
+    page.get_by_role("combobox", name="Right foot").select_option("treat")
+    summary = page.locator("#change-summary")
+    expect(summary).to_contain_text("avoid + Left foot")
+    expect(summary).to_contain_text("+ Right foot")
+    page.get_by_label("Reason for the change").fill("Right foot only; left is sprained.")
+    page.get_by_role("button", name="Sign version 2").click()
+    page.wait_for_url(f"**/plans/{demo.pk}/")
+    demo.refresh_from_db()
+    version = demo.current_version
+    assert version.number == 2
+    assert version.regions == ["cervical", "foot_right"] and version.avoid_regions == ["foot_left"]
     assert s.errors == []

@@ -48,7 +48,7 @@ def test_an_amendment_shows_its_change_summary_before_signing(web, chiro, plan):
             "valid_until": version.valid_until.isoformat(), "reason": "",
             "based_on_version": "1"}
     html = web(chiro).post(f"/plans/{plan.pk}/amend/preview/", data, **HTMX).content.decode()
-    assert "You sign this change to version 1" in html
+    assert "Signing version 2 changes" in html
     assert "avoid + Left foot" in html and "30 → 45 min" in html
     page = web(chiro).get(f"/plans/{plan.pk}/amend/").content.decode()
     assert 'id="change-summary"' in page and 'name="based_on_version"' in page

@@ -181,3 +181,21 @@ def test_the_map_marks_avoid_and_the_amendment_shows_its_change_before_signing(
     assert version.number == 2
     assert version.regions == ["cervical", "foot_right"] and version.avoid_regions == ["foot_left"]
     assert s.errors == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_invalid_field_gets_the_focus_and_the_error_is_announced(screen, demo, size):
+    s = screen(size)
+    page = s.page
+    s.sign_in("therapist")
+    s.go(f"/plans/{demo.pk}/")
+    log = page.locator("#log-panel")
+    log.get_by_role("checkbox", name="Cervical spine (neck)").check()
+    page.locator("#log-minutes").fill("0")
+    log.get_by_role("button", name="Log session").click()
+    expect(page.locator("#log-errors")).to_have_attribute("role", "alert")
+    expect(page.locator("#log-panel")).to_contain_text("Minutes must be at least 1.")
+    expect(page.locator("#log-minutes")).to_be_focused()
+    assert "Ensure this value" not in page.content()
+    assert TherapySession.objects.count() == 0
+    assert s.errors == []

@@ -189,3 +189,15 @@ def test_a_decline_shows_the_reason_and_what_to_tell_the_client(web, therapist, 
     assert "Request declined" in card
     assert ("I asked Dr Reyes about your legs and feet. For now they&#x27;d like us to keep to "
             "your neck, because legs not advised until the blood clot scan is back.") in card
+
+
+def test_opening_an_unread_notification_marks_it_read_and_goes_to_its_ticket(
+        web, therapist, chiro, plan):
+    ticket = make_ticket(plan=plan, raised_by=therapist)
+    ticket_approve(ticket=ticket, by=chiro)
+    deliver_all()
+    note = Notification.objects.get(recipient=therapist)
+    response = web(therapist).post(f"/notifications/{note.pk}/read/", {"open": "1"})
+    assert response.status_code == 302 and response["Location"] == f"/tickets/{ticket.pk}/"
+    note.refresh_from_db()
+    assert note.read_at is not None

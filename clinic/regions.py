@@ -1,7 +1,7 @@
-"""The body-region vocabulary (API.md "Body regions"), with labels and SNOMED CT codes.
+"""The body-region vocabulary (docs/api.md "Body region codes"), with labels and SNOMED CT codes.
 
-Scope is enforced on these codes only, never on the SNOMED hierarchy (DOMAIN.md). Laterality
-is part of the code; spinal regions are midline. Codes marked *verify* in DOMAIN.md are kept
+Scope is enforced on these codes only, never on the SNOMED hierarchy (docs/domain.md). Laterality
+is part of the code; spinal regions are midline. Codes marked *verify* in docs/domain.md are kept
 as given there and only used for the FHIR export.
 """
 

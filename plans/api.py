@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -16,7 +15,7 @@ from clinic.api.schema import ERRORS
 from clinic.api.throttles import WriteRateThrottle
 from clinic.models import Patient
 from clinic.regions import REGION_CHOICES
-from plans.models import EXPIRED, PlanStatus, PlanVersion, TreatmentPlan
+from plans.models import EXPIRED, PlanStatus, PlanVersion, TreatmentPlan, effective_status_q
 from plans.selectors import plans_visible_to, plans_with_usage
 from plans.services import plan_amend, plan_create, plan_set_status
 from plans.validation import (
@@ -140,12 +139,10 @@ class PlanFilter(django_filters.FilterSet):
         fields = ["patient", "status"]
 
     def filter_status(self, qs, name, value):
-        today = timezone.localdate()
-        if value == EXPIRED:
-            return qs.filter(status=PlanStatus.ACTIVE, current_version__valid_until__lt=today)
-        if value == PlanStatus.ACTIVE:
-            return qs.filter(Q(status=value) & Q(current_version__valid_until__gte=today))
-        return qs.filter(status=value)
+        # The clinic's today, as each plan's own "status" field says (not the server's date).
+        clinic = self.request.user.clinic
+        today = timezone.localdate(timezone=clinic.tz) if clinic else timezone.localdate()
+        return qs.filter(effective_status_q(value, today))
 
 
 def visible_plans(request):

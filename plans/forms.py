@@ -8,8 +8,29 @@ from django import forms
 from clinic.dates import DATE_HINT, ClinicDateField
 from clinic.form_wording import PlainErrorsMixin
 from clinic.regions import REGION_CHOICES, REGIONS
-from plans.validation import MAX_SESSION_MINUTES, MAX_SESSIONS_AUTHORIZED, MAX_SESSIONS_PER_WEEK
-from sessions.forms import TechniquesField
+from plans.validation import (
+    MAX_SESSION_MINUTES,
+    MAX_SESSIONS_AUTHORIZED,
+    MAX_SESSIONS_PER_WEEK,
+    MAX_TECHNIQUE_LENGTH,
+)
+
+
+def split_techniques(value: str) -> list[str]:
+    """"Swedish, trigger point" -> ["Swedish", "trigger point"] (blank parts dropped)."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class TechniquesField(forms.CharField):
+    """Technique names typed as one comma-separated line."""
+
+    def clean(self, value):
+        names = split_techniques(super().clean(value))
+        for name in names:
+            if len(name) > MAX_TECHNIQUE_LENGTH:
+                raise forms.ValidationError(
+                    f"A technique name has at most {MAX_TECHNIQUE_LENGTH} characters.")
+        return names
 
 
 class DateInput(forms.DateInput):

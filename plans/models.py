@@ -30,6 +30,32 @@ class PlanStatus(models.TextChoices):
 # Shown, never stored: an active plan whose last valid day has passed in the clinic's zone.
 EXPIRED = "expired"
 
+# A plan "ends soon" when its last valid day is today or within this many days after it
+# (days counted in the clinic's zone): the admin's home lists it and its prescriber is told.
+PLAN_ENDING_DAYS = 7
+
+
+def sessions_left(authorized: int, used: int) -> int:
+    """Authorised sessions not yet used (never below zero: a plan reduced under its usage)."""
+    return max(authorized - used, 0)
+
+
+def ending_soon_q(today: dt.date) -> models.Q:
+    """Plans whose version in force ends soon on ``today`` (see ``PLAN_ENDING_DAYS``); the same
+    rule as ``TreatmentPlan.ends_soon``, for a query."""
+    return models.Q(current_version__valid_until__gte=today,
+                    current_version__valid_until__lte=today + dt.timedelta(days=PLAN_ENDING_DAYS))
+
+
+def effective_status_q(status: str, today: dt.date) -> models.Q:
+    """Plans whose ``effective_status(today)`` is ``status``; ``today`` is the clinic's date
+    (``local_today``), as a plan expires at the end of its last valid day where the clinic is."""
+    if status == EXPIRED:
+        return models.Q(status=PlanStatus.ACTIVE, current_version__valid_until__lt=today)
+    if status == PlanStatus.ACTIVE:
+        return models.Q(status=PlanStatus.ACTIVE, current_version__valid_until__gte=today)
+    return models.Q(status=status)
+
 
 def region_array(**kwargs) -> ArrayField:
     return ArrayField(models.CharField(max_length=32, choices=REGION_CHOICES), **kwargs)
@@ -46,8 +72,8 @@ class TreatmentPlan(models.Model):
     current_version = models.OneToOneField("PlanVersion", on_delete=models.PROTECT, null=True,
                                            related_name="+")
     # The plan's usage, kept on its row so that neither a session log nor a page counts the
-    # plan's history: written only by sessions.services, under this row's lock, in the same
-    # transaction as each session logged or voided (non-voided sessions only).
+    # plan's history: non-voided sessions, counted by PostgreSQL as each session or void is
+    # inserted (sessions/migrations/0004), under this row's lock (sessions.services).
     sessions_used = models.PositiveIntegerField(default=0)
     last_session_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -65,10 +91,18 @@ class TreatmentPlan(models.Model):
     @property
     def sessions_remaining(self) -> int:
         """Authorised sessions (of the version in force) not yet used."""
-        return max(self.current_version.sessions_authorized - self.sessions_used, 0)
+        return sessions_left(self.current_version.sessions_authorized, self.sessions_used)
+
+    def ends_soon(self, on: dt.date | None = None) -> bool:
+        """Its last valid day is ``on`` (the clinic's today) or at most ``PLAN_ENDING_DAYS``
+        days later; a plan already past it has expired instead."""
+        on = on or self.local_today()
+        until = self.current_version.valid_until
+        return on <= until <= on + dt.timedelta(days=PLAN_ENDING_DAYS)
 
     def effective_status(self, on: dt.date | None = None) -> str:
-        """The stored status, or "expired" for an active plan past its last valid day."""
+        """The stored status, or "expired" for an active plan past its last valid day
+        (``on``: the clinic's today; ``effective_status_q`` is the same rule for a query)."""
         on = on or self.local_today()
         version = self.current_version
         if self.status == PlanStatus.ACTIVE and version and on > version.valid_until:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from clinic.errors import DomainError
 from clinic.models import Role
 from clinic.regions import labels
 from plans.models import EXPIRED, PlanStatus
@@ -45,9 +46,10 @@ class Violation:
         return data
 
 
-class PlanViolation(Exception):
+class PlanViolation(DomainError):
     """A well-formed session the plan does not allow (API: 409 ``plan_violation``)."""
 
+    code = "plan_violation"
     detail = "This session is outside the prescribed plan."
 
     def __init__(self, violations: Sequence[Violation]):
@@ -57,6 +59,9 @@ class PlanViolation(Exception):
     @property
     def codes(self) -> list[str]:
         return [v.code for v in self.violations]
+
+    def body(self) -> dict[str, Any]:
+        return super().body() | {"violations": [v.as_dict() for v in self.violations]}
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ def session_violations(
 ) -> list[Violation]:
     """Every way the proposed session falls outside the plan version; empty means allowed.
 
-    The rule (DESIGN.md): the plan is active (not draft, suspended, completed, cancelled or
+    The rule (docs/design.md): the plan is active (not draft, suspended, completed, cancelled or
     past its end); the session's local date is within validity; every worked region is
     prescribed and none is on the avoid list; minutes do not exceed the prescribed length
     (shorter is fine); an authorised session and a place in this week's allowance remain;
@@ -235,3 +240,68 @@ def refusal_advice(codes: Sequence[str], *, prescriber: str, plan_status: str) -
                       "minutes, leave out the technique), and pass the client's request on to "
                       f"{prescriber} as a consult ticket.")
     return advice
+
+
+# --- bookings: the same rule, as of the appointment's day ------------------------------------
+
+@dataclass(frozen=True)
+class ProposedBooking:
+    """An appointment someone wants to book: who treats, when, for how long."""
+
+    therapist: User
+    starts_at: dt.datetime
+    minutes: int
+
+
+def _booked_sentence(violation: Violation) -> Violation:
+    """A booking's allowance counts what is already booked: say so in its sentence."""
+    if violation.code == "sessions_exhausted":
+        return Violation(violation.code, "The one authorised session is used or already booked."
+                         if violation.limit == 1 else f"All {violation.limit} authorised sessions "
+                         "are used or already booked.", limit=violation.limit)
+    if violation.code == "weekly_limit_reached":
+        return Violation(violation.code, violation.message.replace(
+            "are already used", "are already used or booked"), limit=violation.limit)
+    if violation.code == "plan_not_active" and "no session can be logged" in violation.message:
+        return Violation(violation.code, violation.message.replace(
+            "no session can be logged on it", "no appointment can be booked on it"))
+    return violation
+
+
+def booking_violations(
+    *,
+    plan: TreatmentPlan,
+    version: PlanVersion,
+    proposed: ProposedBooking,
+    usage: PlanUsage,
+    busy_with: Sequence[tuple[dt.datetime, dt.datetime]] = (),
+) -> list[Violation]:
+    """Every way a booking falls outside the plan; empty means it may be booked.
+
+    The rule is ``session_violations``' own, applied as of the appointment's clinic-local
+    date (API.md "A refused booking"): the plan active and valid that day, the minutes within
+    the prescription, the person a therapist of the clinic; ``usage`` counts the plan's logged
+    sessions **plus** its other ``booked``/``arrived`` appointments, in all and in the
+    appointment's week (the caller counts them). No region is worked yet, so no region or
+    technique can be out of scope. Added: ``therapist_busy`` when ``busy_with`` (the
+    therapist's booked or arrived appointments overlapping this one) is not empty.
+    """
+    as_session = ProposedSession(therapist=proposed.therapist, started_at=proposed.starts_at,
+                                 duration_minutes=proposed.minutes, regions=())
+    found = [_booked_sentence(v) for v in session_violations(
+        plan=plan, version=version, proposed=as_session, usage=usage)]
+    if busy_with:
+        found.append(therapist_busy(plan=plan, therapist=proposed.therapist,
+                                    held=busy_with[0]))
+    return found
+
+
+def therapist_busy(*, plan: TreatmentPlan, therapist: User,
+                   held: tuple[dt.datetime, dt.datetime]) -> Violation:
+    """The therapist's time from ``held[0]`` to ``held[1]`` is already booked."""
+    start, end = (timezone.localtime(m, plan.clinic.tz) for m in held)
+    return Violation(
+        "therapist_busy",
+        f"{therapist.display_name} already has an appointment from {start:%H:%M} to "
+        f"{end:%H:%M} on {format_day(start.date())}.",
+    )

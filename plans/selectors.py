@@ -1,4 +1,4 @@
-"""Reads of plans: what a person may see, the plan a write locks, the version in force."""
+"""Reads of plans: what a person may see, the plan a write locks, the version in force on a day."""
 
 from __future__ import annotations
 
@@ -29,31 +29,25 @@ def plans_with_usage(qs: QuerySet[TreatmentPlan]) -> QuerySet[TreatmentPlan]:
 
 
 def plan_for_update(pk: int, *, clinic_id: int | None = None) -> TreatmentPlan | None:
-    """The plan and its clinic, the plan's row locked until the transaction ends; None when
-    there is no such plan (in that clinic, when one is given).
+    """The plan with its clinic and the version in force, the plan's row locked until the
+    transaction ends; None when there is no such plan (in that clinic, when one is given).
 
-    Every write that derives something from the plan's state (a version number, the terms in
-    force, its usage) takes this lock first and reads that state after it. The version in
-    force is deliberately not joined here: read it with ``version_current`` or
-    ``version_in_force`` once the lock is held (see ``version_current``).
+    Every write that derives something from the plan's state (the version in force, the next
+    version number, its usage) takes this lock first and reads that state from what this
+    returns: the plan row as the previous lock holder left it.
     """
-    qs = TreatmentPlan.objects.select_for_update(of=("self",)).select_related("clinic")
+    qs = (TreatmentPlan.objects.select_for_update(of=("self",))
+          .select_related("clinic", "current_version"))
     if clinic_id is not None:
         qs = qs.filter(clinic_id=clinic_id)
-    return qs.filter(pk=pk).first()
-
-
-def version_current(plan: TreatmentPlan) -> PlanVersion:
-    """The version the plan's row points to, read by a statement of its own.
-
-    Called after ``plan_for_update``: under READ COMMITTED each statement sees what was
-    committed before it began, so this sees a version signed by whoever held the lock before
-    us. A join in the locking statement does not: PostgreSQL re-reads the locked row after
-    the wait (its new ``current_version_id``) but not the joined row, which came back None.
-    """
-    version = PlanVersion.objects.get(pk=plan.current_version_id)
-    plan.current_version = version
-    return version
+    plan = qs.filter(pk=pk).first()
+    if plan is not None and plan.current_version is None and plan.current_version_id:
+        # We waited for the lock while someone signed a new version. PostgreSQL then re-reads
+        # the locked plan row (its new current_version_id) but not the joined version row,
+        # which did not exist when this statement began: the join comes back empty. Read the
+        # version with a statement of its own, which sees what was committed before it.
+        plan.current_version = PlanVersion.objects.get(pk=plan.current_version_id)
+    return plan
 
 
 def version_in_force(plan: TreatmentPlan, day: dt.date) -> PlanVersion:
@@ -73,3 +67,9 @@ def version_in_force(plan: TreatmentPlan, day: dt.date) -> PlanVersion:
     return (PlanVersion.objects.filter(plan_id=plan.pk)
             .filter(Q(signed_at__lt=day_ends) | Q(number=1))
             .order_by("-number").first())
+
+
+def prescribes_for(user: User, patient_id: int) -> bool:
+    """The user prescribes one of the patient's plans (the patient's care team, for
+    break-glass: clinic.accounts.breakglass)."""
+    return TreatmentPlan.objects.filter(patient_id=patient_id, prescriber=user).exists()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from clinic.errors import Conflict
 from clinic.models import Patient, Role, User
 from plans.models import PlanStatus, PlanStatusChange, PlanVersion, TreatmentPlan
-from plans.selectors import plan_for_update, version_current
+from plans.selectors import plan_for_update
 from plans.signals import amendment_proposed
 from plans.validation import (
     MAX_SESSION_MINUTES,
@@ -181,7 +181,7 @@ def plan_amend(
         # Lock the plan: two amendments at once must not both become "version N+1", nor
         # compute their terms from the same version.
         locked = plan_for_update(plan.pk)
-        current = version_current(locked)
+        current = locked.current_version
         if locked.status == PlanStatus.CANCELLED:
             raise Conflict("plan_cancelled", "A cancelled plan cannot be amended.")
         if based_on_version is not None and based_on_version != current.number:

@@ -8,8 +8,8 @@ from django import forms
 from clinic.dates import ClinicDateField
 from clinic.form_wording import PlainErrorsMixin
 from clinic.regions import REGION_CHOICES
+from plans.forms import TechniquesField
 from plans.validation import MAX_SESSION_MINUTES, MAX_SESSIONS_AUTHORIZED
-from sessions.forms import TechniquesField
 
 
 class TicketForm(PlainErrorsMixin, forms.Form):

@@ -1,4 +1,5 @@
-"""Reads of consult tickets and notifications: who sees which."""
+"""Reads of consult tickets: who sees which, what approving one would change, and the recent
+decisions the therapist's worklist and the plan card show."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from clinic.models import Role, User
-from referrals.models import ConsultTicket, Notification, TicketStatus
+from plans.describe import describe_changes, version_terms
+from plans.selectors import plans_visible_to, plans_with_usage
+from referrals.models import ConsultTicket, TicketStatus, overdue_q
+from referrals.services import _amendment  # the approval rule itself: what approval signs
+from referrals.wording import with_decision_words
 
 
 def tickets_of_clinic(user: User) -> QuerySet[ConsultTicket]:
@@ -22,7 +27,7 @@ def tickets_of_clinic(user: User) -> QuerySet[ConsultTicket]:
 
 
 def tickets_listed_for(user: User) -> QuerySet[ConsultTicket]:
-    """The ticket list (API.md): a chiropractor's inbox is what is assigned to them, a
+    """The ticket list (docs/api.md): a chiropractor's inbox is what is assigned to them, a
     therapist sees what they raised, an admin the whole clinic's."""
     qs = tickets_of_clinic(user)
     if user.role == Role.CHIROPRACTOR:
@@ -35,12 +40,77 @@ def tickets_listed_for(user: User) -> QuerySet[ConsultTicket]:
 
 
 def overdue(qs: QuerySet[ConsultTicket], *, now: dt.datetime | None = None):
-    """Open tickets past their due time (overdue is a flag, not a state)."""
-    return qs.filter(status=TicketStatus.OPEN, due_at__lt=now or timezone.now())
+    """The tickets of ``qs`` that are overdue (``referrals.models.overdue_q``)."""
+    return qs.filter(overdue_q(now or timezone.now()))
 
 
-def notifications_for(user: User) -> QuerySet[Notification]:
-    """The person's own in-app notifications, newest first."""
-    if not user.is_authenticated:
-        return Notification.objects.none()
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+def plan_tickets(user: User, plan) -> list[ConsultTicket]:
+    """The plan's tickets, newest first, for the plan card (everyone of the clinic sees them,
+    so a second therapist does not raise the same request twice)."""
+    return list(tickets_of_clinic(user).filter(plan=plan).order_by("-raised_at", "-id"))
+
+
+def approval_changes(ticket: ConsultTicket) -> list[str]:
+    """What approving would change in the plan now in force: "+ Left foot", "30 → 45 min".
+    Needs ``ticket.plan.current_version`` loaded."""
+    if ticket.status != TicketStatus.OPEN:
+        return []
+    current = ticket.plan.current_version
+    before = version_terms(current)
+    return describe_changes(before, before | _amendment(ticket, current))
+
+
+def with_plans(user: User, tickets: list[ConsultTicket]) -> list[ConsultTicket]:
+    """Attach each ticket's plan with its usage (one query for all of them) and what
+    approving it would change (``ticket.changes``)."""
+    ids = {t.plan_id for t in tickets}
+    plans = {p.pk: p for p in plans_with_usage(plans_visible_to(user).filter(pk__in=ids))}
+    for ticket in tickets:
+        ticket.plan = plans[ticket.plan_id]
+        ticket.changes = approval_changes(ticket)
+    return tickets
+
+
+# A decision stays on the worklist row and the plan card for this long after it is made.
+DECISION_SHOWN_DAYS = 14
+# The inbox's "Recently decided" list.
+DECIDED_SHOWN = 10
+
+
+def plan_decision(tickets: list[ConsultTicket]) -> ConsultTicket | None:
+    """The plan's most recent approval or decline of the last DECISION_SHOWN_DAYS days, from
+    the plan card's ticket list (no query), with its words (``referrals.wording``)."""
+    since = timezone.now() - dt.timedelta(days=DECISION_SHOWN_DAYS)
+    decided = [t for t in tickets if t.status in (TicketStatus.APPROVED, TicketStatus.DECLINED)
+               and t.decided_at and t.decided_at >= since]
+    if not decided:
+        return None
+    return with_decision_words(max(decided, key=lambda t: (t.decided_at, t.pk)))
+
+
+def recent_decisions(user: User, plan_ids: list[int]) -> dict[int, ConsultTicket]:
+    """For the therapist's worklist: per plan, the latest of *their* tickets decided in the
+    last DECISION_SHOWN_DAYS days (one query, bounded by the rows shown)."""
+    since = timezone.now() - dt.timedelta(days=DECISION_SHOWN_DAYS)
+    found: dict[int, ConsultTicket] = {}
+    qs = (tickets_listed_for(user)
+          .filter(plan_id__in=plan_ids, decided_at__gte=since,
+                  status__in=[TicketStatus.APPROVED, TicketStatus.DECLINED])
+          .select_related("decided_by", "plan__current_version", "raised_on_version")
+          # PostgreSQL's DISTINCT ON: one row per plan, its latest decision.
+          .order_by("plan_id", "-decided_at", "-id").distinct("plan_id"))
+    for ticket in qs:
+        found[ticket.plan_id] = with_decision_words(ticket)
+    return found
+
+
+def recently_decided(user: User) -> list[ConsultTicket]:
+    """The inbox's "Recently decided": the last DECIDED_SHOWN tickets of mine that were closed."""
+    return list(tickets_listed_for(user).exclude(status=TicketStatus.OPEN)
+                .order_by("-decided_at", "-id")[:DECIDED_SHOWN])
+
+
+def covers_for(user: User, patient_id: int) -> bool:
+    """The user is assigned a consult ticket on one of the patient's plans (covering for the
+    prescriber: the patient's care team, for break-glass - clinic.accounts.breakglass)."""
+    return ConsultTicket.objects.filter(plan__patient_id=patient_id, assigned_to=user).exists()

@@ -3,7 +3,8 @@
 A client's out-of-scope request is never applied on the spot: a therapist raises a ticket, the
 plan's prescriber (or the chiropractor an admin assigns while they are away) decides it.
 Approving signs a new plan version in the same transaction as the decision. Every change of
-state records its notification in the outbox in that transaction (referrals.notifications).
+state records its notification in the outbox in that transaction (texts in referrals.notifications,
+the outbox and delivery in the notifications app).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from plans.validation import (
     clean_techniques,
 )
 from referrals import notifications
-from referrals.models import ConsultTicket, Notification, TicketStatus
+from referrals.models import ConsultTicket, TicketStatus
 from sessions.models import TherapySession
 
 MAX_TEXT = 10_000
@@ -314,13 +315,3 @@ def ticket_reassign(
         locked.save(update_fields=["assigned_to"])
         notifications.notify_ticket_reassigned(locked, by=by, now=now)
     return locked
-
-
-def notification_mark_read(*, notification: Notification, by: User) -> Notification:
-    """Mark one's own in-app notification read; marking it again keeps the first time."""
-    if notification.recipient_id != by.pk:
-        raise PermissionDenied("This notification is someone else's.")
-    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-        read_at=timezone.now())
-    notification.refresh_from_db(fields=["read_at"])
-    return notification

@@ -1,17 +1,15 @@
-"""Consult-ticket pages: raise one from the plan card, the chiropractor's inbox, the admin's
-dashboard, the ticket list and a ticket's page.
+"""Consult-ticket pages: the ticket list, a ticket's page and the decisions taken on it.
 
 Thin views over referrals.selectors and referrals.services (the same as the API): who may
-raise, decide, withdraw or reassign, and what an approval changes, is decided there.
+raise, decide, withdraw or reassign, and what an approval changes, is decided there. Raising a
+ticket from the plan card, and the chiropractor's and admin's homes, are composed in
+``pages`` (they show plans and sessions too).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from clinic.errors import Conflict
 from clinic.models import Role, User
-from clinic.regions import REGIONS
 from clinic.web import (
     admin_required,
     chiropractor_required,
@@ -28,101 +25,29 @@ from clinic.web import (
     staff_required,
     therapist_required,
 )
-from plans.models import PlanStatus
-from plans.selectors import plans_visible_to, plans_with_usage
-from plans.views import describe_changes, plan_card_context, plan_for, version_terms
 from referrals import wording
-from referrals.forms import ApproveForm, DeclineForm, ReassignForm, TicketForm
+from referrals.forms import ApproveForm, DeclineForm, ReassignForm
 from referrals.models import ConsultTicket, TicketStatus
-from referrals.selectors import overdue, tickets_listed_for, tickets_of_clinic
+from referrals.selectors import (
+    recently_decided,
+    tickets_listed_for,
+    tickets_of_clinic,
+    with_plans,
+)
 from referrals.services import (
-    _amendment,  # the approval rule itself: what approving this ticket would sign
     ticket_approve,
     ticket_decline,
-    ticket_raise,
     ticket_reassign,
     ticket_withdraw,
 )
 
 LIST_LIMIT = 200
-PLAN_ENDING_DAYS = 7
-ACTIVITY_SHOWN = 15
 
 
 # --- helpers ------------------------------------------------------------------------------
 
-def approval_changes(ticket: ConsultTicket) -> list[str]:
-    """What approving would change in the plan now in force: "+ Left foot", "30 → 45 min".
-    Needs ``ticket.plan.current_version`` loaded."""
-    if ticket.status != TicketStatus.OPEN:
-        return []
-    current = ticket.plan.current_version
-    before = version_terms(current)
-    return describe_changes(before, before | _amendment(ticket, current))
-
-
-def client_script(ticket: ConsultTicket) -> str:
-    """What the therapist can tell the client once the request is sent (referrals.wording)."""
-    return wording.client_script(ticket)
-
-
-# A decision stays on the worklist row and the plan card for this long after it is made.
-DECISION_SHOWN_DAYS = 14
-
-
-def with_decision_words(ticket: ConsultTicket) -> ConsultTicket:
-    """Attach the decision in one line, and after a decline what to tell the client."""
-    ticket.decision_line = wording.decision_line(ticket)
-    ticket.decline_script = (wording.decline_script(ticket)
-                             if ticket.status == TicketStatus.DECLINED else "")
-    return ticket
-
-
-def plan_decision(tickets: list[ConsultTicket]) -> ConsultTicket | None:
-    """The plan's most recent approval or decline of the last DECISION_SHOWN_DAYS days, from
-    the plan card's ticket list (no query)."""
-    since = timezone.now() - dt.timedelta(days=DECISION_SHOWN_DAYS)
-    decided = [t for t in tickets if t.status in (TicketStatus.APPROVED, TicketStatus.DECLINED)
-               and t.decided_at and t.decided_at >= since]
-    if not decided:
-        return None
-    return with_decision_words(max(decided, key=lambda t: (t.decided_at, t.pk)))
-
-
-def recent_decisions(user: User, plan_ids: list[int]) -> dict[int, ConsultTicket]:
-    """For the therapist's worklist: per plan, the latest of *their* tickets decided in the
-    last DECISION_SHOWN_DAYS days (one query, bounded by the rows shown)."""
-    since = timezone.now() - dt.timedelta(days=DECISION_SHOWN_DAYS)
-    found: dict[int, ConsultTicket] = {}
-    qs = (tickets_listed_for(user)
-          .filter(plan_id__in=plan_ids, decided_at__gte=since,
-                  status__in=[TicketStatus.APPROVED, TicketStatus.DECLINED])
-          .select_related("decided_by", "plan__current_version", "raised_on_version")
-          # PostgreSQL's DISTINCT ON: one row per plan, its latest decision.
-          .order_by("plan_id", "-decided_at", "-id").distinct("plan_id"))
-    for ticket in qs:
-        found[ticket.plan_id] = with_decision_words(ticket)
-    return found
-
-
-def _with_plans(request, tickets: list[ConsultTicket]) -> list[ConsultTicket]:
-    """Attach each ticket's plan with its usage (one query for all of them)."""
-    ids = {t.plan_id for t in tickets}
-    plans = {p.pk: p for p in plans_with_usage(plans_visible_to(request.user).filter(pk__in=ids))}
-    for ticket in tickets:
-        ticket.plan = plans[ticket.plan_id]
-        ticket.changes = approval_changes(ticket)
-    return tickets
-
-
 def _tickets(qs):
     return qs.select_related("plan__current_version", "plan__prescriber")
-
-
-def plan_tickets(user: User, plan) -> list[ConsultTicket]:
-    """The plan's tickets, newest first, for the plan card (everyone of the clinic sees them,
-    so a second therapist does not raise the same request twice)."""
-    return list(tickets_of_clinic(user).filter(plan=plan).order_by("-raised_at", "-id"))
 
 
 def _back(request, ticket: ConsultTicket):
@@ -130,125 +55,6 @@ def _back(request, ticket: ConsultTicket):
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect("ticket-detail", pk=ticket.pk)
-
-
-def _service_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
-# --- homes ------------------------------------------------------------------------------------
-
-DECIDED_SHOWN = 10
-
-
-def recently_decided(user: User) -> list[ConsultTicket]:
-    """The inbox's "Recently decided": the last DECIDED_SHOWN tickets of mine that were closed."""
-    return list(tickets_listed_for(user).exclude(status=TicketStatus.OPEN)
-                .order_by("-decided_at", "-id")[:DECIDED_SHOWN])
-
-
-def chiropractor_home(request):
-    """The inbox: open tickets assigned to me, overdue first, each with the plan now and
-    exactly what approving would change; approve, or decline with a reason, in one step."""
-    inbox = _tickets(tickets_listed_for(request.user).filter(status=TicketStatus.OPEN))
-    tickets = _with_plans(request, list(inbox.order_by("due_at", "id")[:LIST_LIMIT]))
-    return render(request, "home/chiropractor.html", {
-        "tickets": tickets, "decided": recently_decided(request.user), "now": timezone.now(),
-        "limit_reached": len(tickets) >= LIST_LIMIT,
-    })
-
-
-def admin_home(request):
-    """Overdue tickets (reassign to another chiropractor), plans ending within a week or
-    nearly used up, and recent activity from the audit trail."""
-    from clinic.audit.models import Action, AuditEntry
-
-    user = request.user
-    today = timezone.localdate()
-    late = list(_tickets(overdue(tickets_of_clinic(user))).order_by("due_at", "id")[:LIST_LIMIT])
-    chiropractors = list(User.objects.filter(clinic_id=user.clinic_id, role=Role.CHIROPRACTOR,
-                                             is_active=True).order_by("last_name", "username"))
-    attention = list(
-        plans_with_usage(plans_visible_to(user))
-        .filter(status=PlanStatus.ACTIVE, current_version__valid_until__gte=today)
-        .filter(Q(current_version__valid_until__lte=today + dt.timedelta(days=PLAN_ENDING_DAYS))
-                | Q(current_version__sessions_authorized__lte=F("sessions_used") + 1))
-        .order_by("current_version__valid_until", "id")[:LIST_LIMIT]
-    )
-    for plan in attention:
-        plan.ending_soon = plan.current_version.valid_until <= today + dt.timedelta(
-            days=PLAN_ENDING_DAYS)
-        plan.left = plan.sessions_remaining
-    activity = list(AuditEntry.objects.filter(clinic_id=user.clinic_id)
-                    .exclude(action=Action.READ).order_by("-at", "-id")[:ACTIVITY_SHOWN])
-    return render(request, "home/admin.html", {
-        "overdue": late, "chiropractors": chiropractors, "attention": attention,
-        "activity": activity, "now": timezone.now(), "ending_days": PLAN_ENDING_DAYS,
-    })
-
-
-# --- raise ------------------------------------------------------------------------------------
-
-def _ticket_prefill(query) -> dict:
-    """The ticket form's initial values from the link that opened it (a refusal, a renewal):
-    only well-formed values are taken; the form checks them again when it is sent."""
-    def number(name):
-        value = query.get(name, "")
-        return int(value) if value.isdigit() and len(value) < 7 else None
-
-    until = query.get("valid_until", "")
-    try:
-        valid_until = dt.date.fromisoformat(until) if until else None
-    except ValueError:
-        valid_until = None
-    return {
-        "add_regions": [c for c in query.getlist("add_regions") if c in REGIONS],
-        "session_minutes": number("session_minutes"),
-        "extra_sessions": number("extra_sessions"),
-        "valid_until": valid_until,
-        "client_request": query.get("client_request", "")[:2000],
-    }
-
-
-@therapist_required
-def ticket_new(request, pk: int):
-    """"The client asks for something else": the ticket form, then what to tell the client."""
-    plan = plan_for(request, pk)
-    version = plan.current_version
-    status = 200
-    if request.method == "POST":
-        form = TicketForm(request.POST)
-        status = 400
-        if form.is_valid():
-            try:
-                ticket = ticket_raise(plan=plan, raised_by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                _service_errors(form, exc)
-            except Conflict as exc:
-                form.add_error(None, exc.detail)
-                status = 409
-            else:
-                ticket = tickets_of_clinic(request.user).get(pk=ticket.pk)
-                if not is_htmx(request):
-                    messages.success(request, f"Ticket #{ticket.pk} is sent to "
-                                              f"{ticket.assigned_to.display_name}.")
-                    return redirect("ticket-detail", pk=ticket.pk)
-                # The card around the form is refreshed too: the ticket list, and a fresh
-                # log form (the refused attempt that led here is no longer pending).
-                return render(request, "referrals/_raised.html", plan_card_context(
-                    request, plan, ticket=ticket, script=client_script(ticket),
-                    standalone=request.POST.get("standalone") == "1"))
-    else:
-        form = TicketForm(initial=_ticket_prefill(request.GET))
-    context = {"form": form, "plan": plan, "version": version,
-               "renewal": request.GET.get("renewal") == "1" or request.POST.get("renewal") == "1",
-               # The form on its own page (not in the plan card's panel).
-               "standalone": (not is_htmx(request) and request.method == "GET")
-               or request.POST.get("standalone") == "1",
-               "selected": form["add_regions"].value() or []}
-    template = "referrals/_ticket_form.html" if is_htmx(request) else "referrals/new.html"
-    return render_outcome(request, template, context, status)
 
 
 # --- list and detail --------------------------------------------------------------------------
@@ -271,7 +77,7 @@ def ticket_list(request):
 @staff_required
 def ticket_detail(request, pk: int):
     ticket = get_object_or_404(_tickets(tickets_of_clinic(request.user)), pk=pk)
-    _with_plans(request, [ticket])
+    with_plans(request.user, [ticket])
     return render(request, "referrals/detail.html", _detail_context(request, ticket))
 
 
@@ -280,7 +86,7 @@ def _script_for(ticket: ConsultTicket) -> str:
     if ticket.status == TicketStatus.DECLINED:
         return wording.decline_script(ticket)
     if ticket.status == TicketStatus.OPEN:
-        return client_script(ticket)
+        return wording.client_script(ticket)
     return ""
 
 
@@ -309,7 +115,7 @@ def _detail_context(request, ticket, **extra) -> dict:
 
 def _decided(request, ticket_pk: int, *, message: str, status: int = 200, **extra):
     ticket = get_object_or_404(_tickets(tickets_of_clinic(request.user)), pk=ticket_pk)
-    _with_plans(request, [ticket])
+    with_plans(request.user, [ticket])
     if is_htmx(request):
         context = {"ticket": ticket, "now": timezone.now(), "done": message,
                    "failed": status != 200} | extra

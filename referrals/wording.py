@@ -152,3 +152,11 @@ def decline_script(ticket: ConsultTicket) -> str:
         lines.append(version.client_summary.strip())
     lines.append("If things change, I can ask again at your next visit.")
     return " ".join(lines)
+
+
+def with_decision_words(ticket: ConsultTicket) -> ConsultTicket:
+    """Attach the decision in one line, and after a decline what to tell the client."""
+    ticket.decision_line = decision_line(ticket)
+    ticket.decline_script = (decline_script(ticket)
+                             if ticket.status == TicketStatus.DECLINED else "")
+    return ticket

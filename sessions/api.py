@@ -17,6 +17,7 @@ from clinic.idempotency.api import idempotent
 from plans.api import region_list, technique_list
 from plans.validation import MAX_SESSION_MINUTES
 from sessions.models import TherapySession
+from sessions.selectors import sessions_visible_to
 from sessions.services import session_add_addendum, session_log, session_void
 
 TEXT_LIMIT = 10_000
@@ -148,10 +149,6 @@ class AddendumCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=TEXT_LIMIT)
 
 
-def sessions_visible_to(user):
-    return (TherapySession.objects.filter(plan__clinic_id=user.clinic_id)
-            .select_related("plan", "plan_version", "therapist", "void")
-            .prefetch_related("addenda"))
 
 
 class SessionFilter(django_filters.FilterSet):

@@ -2,7 +2,8 @@
 
 Every entry point (API, web form, admin, management commands, tasks) calls ``session_log``;
 it is where the scope rule (``plans.rules.session_violations``) is applied, under the plan's
-lock, and where the plan's usage counter (``TreatmentPlan.sessions_used``) is kept.
+lock. The plan's usage counter (``TreatmentPlan.sessions_used``) follows these writes
+(sessions/migrations/0004).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils import timezone
 from clinic.errors import Conflict
 from clinic.models import Clinic, Role, User
 from plans.models import PlanVersion, TreatmentPlan
+from plans.notifications import check_plan_after_session
 from plans.rules import (
     PlanUsage,
     PlanViolation,
@@ -27,9 +29,8 @@ from plans.rules import (
     session_violations,
     week_bounds,
 )
-from plans.selectors import plan_for_update, version_current, version_in_force
+from plans.selectors import plan_for_update, version_in_force
 from plans.validation import MAX_SESSION_MINUTES, check_range, clean_regions, clean_techniques
-from referrals.notifications import check_plan_after_session
 from sessions.models import SessionAddendum, SessionVoid, TherapySession
 from sessions.selectors import sessions_in_week
 
@@ -136,7 +137,6 @@ def _judge(locked: TreatmentPlan,
            proposed: ProposedSession) -> tuple[PlanVersion, list[Violation]]:
     """The version the session falls under (in force at its start) and the rule's verdict on
     it: usage from the locked plan row (read after the lock) and from the week's sessions."""
-    version_current(locked)
     version = version_in_force(locked, local_date(locked, proposed.started_at))
     week_used = 0
     if version.sessions_per_week is not None:  # no weekly limit: nothing to count
@@ -148,18 +148,14 @@ def _judge(locked: TreatmentPlan,
 
 def _write(locked: TreatmentPlan, version: PlanVersion, proposed: ProposedSession, *,
            now: dt.datetime, **notes: str) -> TherapySession:
-    """Insert the allowed session, bound to ``version``, and count it on the plan row (held
-    locked by the caller)."""
+    """Insert the allowed session, bound to ``version``. PostgreSQL counts it on the plan row
+    (held locked by the caller) in the same statement (sessions/migrations/0004)."""
     session = TherapySession.objects.create(
         plan=locked, plan_version=version, therapist=proposed.therapist,
         started_at=proposed.started_at, duration_minutes=proposed.duration_minutes,
         regions=proposed.regions, techniques=proposed.techniques, **notes)
-    locked.sessions_used += 1
-    if locked.last_session_at is None or proposed.started_at > locked.last_session_at:
-        locked.last_session_at = proposed.started_at
-    locked.save(update_fields=["sessions_used", "last_session_at"])
     # One session left: the prescriber hears at once (outbox row, sent after commit).
-    check_plan_after_session(plan=locked, sessions_used=locked.sessions_used, now=now)
+    check_plan_after_session(plan=locked, sessions_used=locked.sessions_used + 1, now=now)
     return session
 
 
@@ -178,18 +174,13 @@ def session_void(*, session: TherapySession, by: User, reason: str) -> SessionVo
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError({"reason": "Say why the session is voided."})
     with transaction.atomic():
-        # Lock the plan: its usage counter and last session change with the void, and a
-        # session logged at the same moment must count what this void frees.
-        locked = plan_for_update(session.plan_id)
+        # Lock the plan: the void changes its usage (PostgreSQL uncounts the session when the
+        # void is inserted, sessions/migrations/0004), and a session logged at the same moment
+        # must count what this void frees.
+        plan_for_update(session.plan_id)
         if SessionVoid.objects.filter(session=session).exists():
             raise Conflict("already_voided", "This session is already voided.")
-        void = SessionVoid.objects.create(session=session, reason=reason.strip(), voided_by=by)
-        locked.sessions_used -= 1
-        locked.last_session_at = (
-            TherapySession.objects.filter(plan_id=locked.pk, void__isnull=True)
-            .order_by("-started_at").values_list("started_at", flat=True).first())
-        locked.save(update_fields=["sessions_used", "last_session_at"])
-    return void
+        return SessionVoid.objects.create(session=session, reason=reason.strip(), voided_by=by)
 
 
 def session_add_addendum(*, session: TherapySession, by: User, text: str) -> SessionAddendum:

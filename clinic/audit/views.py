@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from clinic.audit.api import AuditFilterForm
+from clinic.audit.describe import describe
 from clinic.audit.middleware import logged_path
 from clinic.audit.models import Action
 from clinic.audit.net import client_ip, request_id
@@ -77,8 +79,12 @@ def audit_page(request):
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    clinic = request.user.clinic
+    tz = clinic.tz if clinic is not None else dt.UTC
     return TemplateResponse(request, "audit/list.html", {
         "form": form, "page": page, "query": query.urlencode(),
+        "lines": describe(page.object_list, tz=tz, clinic_id=request.user.clinic_id),
+        "tz_name": str(tz),
         "base_template": _layout(), "csv_query": (query.urlencode() + "&" if query else ""),
     })
 

@@ -27,7 +27,7 @@ from tests.factories import make_plan
 pytestmark = pytest.mark.django_db
 
 SNOMED = "http://snomed.info/sct"
-# DOMAIN.md's table, written out again here so a wrong code in clinic.regions fails a test.
+# docs/domain.md's table, written out again here so a wrong code in clinic.regions fails a test.
 EXPECTED_SNOMED = {
     "Cervical spine (neck)": "122494005", "Thoracic spine (upper/mid back)": "122495006",
     "Lumbar spine (low back)": "122496007", "Left foot": "239919000", "Right foot": "239830003",
@@ -66,6 +66,8 @@ REFERENCE_TARGETS = {
     "Task.reasonReference": {"Procedure"},
     "Task.note.authorReference": {"Practitioner"},
     "Task.output.valueReference": {"ServiceRequest"},
+    "Appointment.basedOn": {"ServiceRequest"},
+    "Appointment.participant.actor": {"Patient", "Practitioner"},
 }
 
 

@@ -1,4 +1,4 @@
-"""axe-core on every page of API.md, for each role, at 1280x800 and 820x1180: no serious or
+"""axe-core on every page of docs/api.md, for each role, at 1280x800 and 820x1180: no serious or
 critical violation, and no console error. With SCREENSHOT_DIR set, each page is also saved
 as a PNG there (to look at, as a new user would)."""
 
@@ -42,7 +42,7 @@ def world(plan):
     make_ticket(plan=ending, raised_by=therapist, extra_sessions=4,
                 now=timezone.now() - dt.timedelta(days=4))
     # A decided ticket (the therapist's bell, worklist and plan card show it), and an ended plan.
-    from referrals.notifications import deliver_pending
+    from notifications.outbox import deliver_pending
     from referrals.services import ticket_decline
 
     ticket_decline(ticket=make_ticket(plan=ending, raised_by=therapist, session_minutes=60),
@@ -57,7 +57,7 @@ def world(plan):
 
 
 def pages_for(role: str, w) -> list[tuple[str, str]]:
-    """(name, path) of every page of API.md this role opens."""
+    """(name, path) of every page of docs/api.md this role opens."""
     plan, ticket, ending = w["plan"], w["ticket"], w["ending"]
     common = [("home", "/"), ("patient", f"/patients/{plan.patient_id}/"),
               ("plan-card", f"/plans/{plan.pk}/"), ("plan-card-v2", f"/plans/{ending.pk}/"),
@@ -65,15 +65,20 @@ def pages_for(role: str, w) -> list[tuple[str, str]]:
               ("tickets", "/tickets/"), ("ticket", f"/tickets/{ticket.pk}/"),
               ("search", "/patients/search/?q=Casey"), ("notifications", "/notifications/"),
               ("session", f"/sessions/{w['session'].pk}/"),
-              ("print", f"/plans/{plan.pk}/print/")]
+              ("print", f"/plans/{plan.pk}/print/"),
+              ("second-factor", "/accounts/second-factor/"),
+              ("appointments-day", "/appointments/"), ("appointments-week", "/appointments/week/")]
     if role == "therapist":
         return [*common, ("ticket-new", f"/plans/{plan.pk}/tickets/new/"),
                 ("renewal", f"/plans/{w['ended'].pk}/tickets/new/?renewal=1&extra_sessions=8"),
-                ("forbidden", "/plans/new/")]
+                ("forbidden", "/plans/new/"), ("patient-new", "/patients/new/"),
+                ("book", f"/plans/{plan.pk}/appointments/new/")]
     if role == "chiro":
         return [*common, ("plan-new", f"/plans/new/?patient={plan.patient_id}"),
                 ("plan-amend", f"/plans/{plan.pk}/amend/")]
-    return [*common, ("audit", "/audit/"), ("django-admin", "/admin/")]
+    return [*common, ("audit", "/audit/"), ("django-admin", "/admin/"),
+            ("staff-sign-ins", "/accounts/staff/"),
+            ("patient-edit", f"/patients/{plan.patient_id}/edit/")]
 
 
 def with_axe(s, axe_js: Path):

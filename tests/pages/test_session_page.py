@@ -8,9 +8,9 @@ import re
 import pytest
 from django.utils import timezone
 
+from sessions.forms import blank_log_form
 from sessions.models import SessionAddendum, TherapySession
 from sessions.services import session_log, session_void
-from sessions.views import blank_log_form
 from tests.factories import make_plan
 from tests.pages.conftest import HTMX
 

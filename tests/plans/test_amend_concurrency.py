@@ -13,9 +13,9 @@ import time
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from clinic.accounts.tokens import token_issue
 from clinic.errors import Conflict
 from plans.models import PlanVersion
 from plans.services import plan_amend
@@ -178,8 +178,8 @@ def test_a_ticket_partly_in_force_approves_the_rest(people):
 
 def _client(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, secret = token_issue(user=user, device="race test")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     return client
 
 

@@ -1,4 +1,4 @@
-"""A plan as an HL7 FHIR R4 ``Bundle`` (type ``collection``), per DOMAIN.md "FHIR R4 mapping".
+"""A plan as an HL7 FHIR R4 ``Bundle`` (type ``collection``), per docs/domain.md "FHIR R4 export".
 
 Export only. One bundle holds the whole story of one plan:
 
@@ -9,7 +9,9 @@ Export only. One bundle holds the whole story of one plan:
 - a ``ServiceRequest`` per signed version (the prescription), each one ``replaces`` the version
   before it; avoided regions are a second ``ServiceRequest`` with ``doNotPerform: true``;
 - an ``Encounter`` (class AMB) and a ``Procedure`` per session, ``entered-in-error`` when voided;
-- a ``Task`` per consult ticket (intent proposal, code approve, focus the CarePlan).
+- a ``Task`` per consult ticket (intent proposal, code approve, focus the CarePlan);
+- an ``Appointment`` per booking (booked, arrived, fulfilled, cancelled, noshow), based on the
+  prescription in force.
 
 Every resource's ``fullUrl`` is ``urn:uuid:<uuid5 of type and id>``, stable across exports, and
 every reference points at a ``fullUrl`` inside the bundle. Body sites are SNOMED CT coded
@@ -26,6 +28,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from appointments.models import Appointment, AppointmentStatus
 from clinic.models import Role, User
 from clinic.regions import LATERALITY, REGIONS, SNOMED_SYSTEM
 from plans.models import EXPIRED, PlanStatus, PlanVersion, TreatmentPlan
@@ -58,6 +61,13 @@ TASK_STATUS = {
     TicketStatus.APPROVED: "completed",
     TicketStatus.DECLINED: "rejected",
     TicketStatus.WITHDRAWN: "cancelled",
+}
+APPOINTMENT_STATUS = {
+    AppointmentStatus.BOOKED: "booked",
+    AppointmentStatus.ARRIVED: "arrived",
+    AppointmentStatus.COMPLETED: "fulfilled",
+    AppointmentStatus.CANCELLED: "cancelled",
+    AppointmentStatus.NO_SHOW: "noshow",
 }
 ROLE_TEXT = {Role.CHIROPRACTOR: "Chiropractor", Role.THERAPIST: "Massage therapist",
              Role.ADMIN: "Clinic administrator"}
@@ -345,10 +355,34 @@ def _task_inputs(ticket: ConsultTicket) -> list[dict]:
 
 # --- the bundle -------------------------------------------------------------------------
 
+def _appointment(plan: TreatmentPlan, appointment: Appointment) -> dict:
+    resource = {
+        "resourceType": "Appointment", "id": fhir_id("Appointment", appointment.pk),
+        "identifier": identifier("appointment", appointment.pk),
+        "status": APPOINTMENT_STATUS[appointment.status],
+        "serviceType": [MASSAGE],
+        "start": instant(appointment.starts_at),
+        "end": instant(appointment.ends_at),
+        "minutesDuration": appointment.minutes,
+        "created": instant(appointment.created_at),
+        # The prescription in force (lead: version at starts_at, as for sessions).
+        "basedOn": [ref("ServiceRequest", plan.current_version_id)],
+        "participant": [
+            {"actor": ref("Patient", plan.patient_id, plan.patient.full_name),
+             "status": "accepted"},
+            {"actor": ref("Practitioner", appointment.therapist_id,
+                          appointment.therapist.display_name), "status": "accepted"},
+        ],
+    }
+    if appointment.status == AppointmentStatus.CANCELLED:
+        resource["cancelationReason"] = {"text": appointment.cancel_reason}
+    return resource
+
+
 def plan_fhir_bundle(*, plan: TreatmentPlan, now: dt.datetime | None = None) -> dict:
     """The plan as a FHIR R4 Bundle (collection), ready to render as JSON.
 
-    Five queries whatever the number of versions, sessions, addenda and tickets.
+    Six queries whatever the number of versions, sessions, addenda, tickets and appointments.
     """
     plan = (TreatmentPlan.objects
             .select_related("clinic", "patient", "prescriber", "current_version")
@@ -362,12 +396,15 @@ def plan_fhir_bundle(*, plan: TreatmentPlan, now: dt.datetime | None = None) -> 
     tickets = list(ConsultTicket.objects.filter(plan=plan)
                    .select_related("raised_by", "assigned_to", "decided_by")
                    .order_by("raised_at", "id"))
+    appointments = list(Appointment.objects.filter(plan=plan).select_related("therapist")
+                        .order_by("starts_at", "id"))
     status = plan.effective_status()
     clinic = plan.clinic
 
     people: dict[int, User] = {plan.prescriber_id: plan.prescriber}
     people.update({v.signed_by_id: v.signed_by for v in versions})
     people.update({s.therapist_id: s.therapist for s in sessions})
+    people.update({a.therapist_id: a.therapist for a in appointments})
     for t in tickets:
         people.update({t.raised_by_id: t.raised_by, t.assigned_to_id: t.assigned_to})
         if t.decided_by_id:
@@ -393,6 +430,7 @@ def plan_fhir_bundle(*, plan: TreatmentPlan, now: dt.datetime | None = None) -> 
     for session in sessions:
         resources += [_encounter(plan, session), _procedure(plan, session)]
     resources += [_task(plan, ticket) for ticket in tickets]
+    resources += [_appointment(plan, a) for a in appointments]
 
     return {
         "resourceType": "Bundle",

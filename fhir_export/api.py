@@ -1,4 +1,4 @@
-"""``GET /api/plans/{id}/fhir/``: the plan as a FHIR R4 Bundle (see ``plans.fhir``)."""
+"""``GET /api/plans/{id}/fhir/``: the plan as a FHIR R4 Bundle (see ``fhir_export.bundle``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.api.permissions import IsClinicStaff
-from plans.fhir import plan_fhir_bundle
+from fhir_export.bundle import plan_fhir_bundle
 from plans.selectors import plans_visible_to
 
 

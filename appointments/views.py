@@ -286,6 +286,10 @@ def appointment_log(request, pk: int):
             "started_at": start.replace(tzinfo=None),
             "duration_minutes": min(appointment.minutes, version.session_minutes),
         })
+        if not form.initial["regions"]:
+            # No earlier session to go by: a booked session starts from what is prescribed.
+            form.initial["regions"] = list(version.regions)
+            form.regions_caption = "Ticked as prescribed; change what differs today."
     usage = plan_usage(plan)
     return render(request, "appointments/log.html", {
         "appointment": appointment, "plan": plan, "version": version, "log_form": form,

@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from plans.wording import plan_state, plural
 from sessions.services import session_log
-from tests.factories import make_plan
+from tests.factories import clinic_today, make_plan
 from tests.pages.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
 
 
 def expired_plan(chiro, patient):
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     return make_plan(prescriber=chiro, patient=patient, valid_from=today - dt.timedelta(days=50),
                      valid_until=today - dt.timedelta(days=8))
 
@@ -38,10 +38,10 @@ def test_an_expired_plan_says_so_first_and_offers_a_renewal_not_the_log_form(
     query = parse_qs(urlparse(link.replace("&amp;", "&")).query)
     assert query["renewal"] == ["1"]
     length = plan.current_version.valid_until - plan.current_version.valid_from
-    assert query["valid_until"] == [(timezone.localdate() + length).isoformat()]
+    assert query["valid_until"] == [(clinic_today(plan.clinic) + length).isoformat()]
     form = web(therapist).get(link.replace("&amp;", "&")).content.decode()
     assert "Request a renewal" in form
-    until = timezone.localdate() + length
+    until = clinic_today(plan.clinic) + length
     assert f'value="{until.day} {until:%b %Y}"' in form  # the clinic's way, in the input too
     assert "The client would like to continue the treatment." in form
 
@@ -64,7 +64,7 @@ def test_logging_the_last_session_swaps_the_form_for_the_renewal_offer(
                      sessions_per_week=None)
     session_log(plan=plan, therapist=therapist, started_at=timezone.now() - dt.timedelta(hours=2),
                 duration_minutes=30, regions=["cervical"])
-    now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    now = timezone.localtime(timezone=plan.clinic.tz).strftime("%Y-%m-%dT%H:%M")
     html = web(therapist).post(f"/plans/{plan.pk}/sessions/new/", {
         "started_at": now, "duration_minutes": "30", "regions": ["cervical"]},
         **HTMX).content.decode()

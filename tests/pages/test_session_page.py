@@ -46,7 +46,8 @@ def test_other_regions_are_folded_away_unless_one_is_ticked(web, therapist, plan
     html = web(therapist).get(f"/plans/{plan.pk}/").content.decode()
     assert '<details class="other-regions">' in html
     html = web(therapist).post(f"/plans/{plan.pk}/sessions/new/", {
-        "started_at": timezone.localtime().strftime("%d %b %Y %H:%M"), "duration_minutes": "30",
+        "started_at": timezone.localtime(timezone=plan.clinic.tz).strftime("%d %b %Y %H:%M"),
+        "duration_minutes": "30",
         "regions": ["cervical", "foot_left"]}, **HTMX).content.decode()
     assert '<details class="other-regions" open>' in html
 
@@ -54,7 +55,8 @@ def test_other_regions_are_folded_away_unless_one_is_ticked(web, therapist, plan
 def test_soap_notes_are_saved_and_shown_on_the_session_page(web, therapist, plan):
     client = web(therapist)
     response = client.post(f"/plans/{plan.pk}/sessions/new/", {
-        "started_at": timezone.localtime().strftime("%d %b %Y %H:%M"), "duration_minutes": "30",
+        "started_at": timezone.localtime(timezone=plan.clinic.tz).strftime("%d %b %Y %H:%M"),
+        "duration_minutes": "30",
         "regions": ["cervical"], "subjective": "Stiff neck after work",
         "objective": "Reduced rotation left", "assessment": "Improving",
         "plan_notes": "Same next week"})
@@ -69,13 +71,13 @@ def test_soap_notes_are_saved_and_shown_on_the_session_page(web, therapist, plan
 
 
 def test_the_date_is_typed_the_clinics_way_and_iso_still_works(web, therapist, plan):
-    at = timezone.localtime() - dt.timedelta(hours=1)
+    at = timezone.localtime(timezone=plan.clinic.tz) - dt.timedelta(hours=1)
     for typed in (at.strftime("%d %b %Y %H:%M"), at.strftime("%Y-%m-%dT%H:%M")):
         response = web(therapist).post(f"/plans/{plan.pk}/sessions/new/", {
             "started_at": typed, "duration_minutes": "30", "regions": ["cervical"]})
         assert response.status_code == 302, typed
     html = web(therapist).get(f"/plans/{plan.pk}/").content.decode()
-    now = timezone.localtime()
+    now = timezone.localtime(timezone=plan.clinic.tz)
     assert re.search(rf'name="started_at" value="{now.day} {now:%b %Y} \d\d:\d\d"', html)
 
 

@@ -23,6 +23,12 @@ def _record(**kwargs):
     return record(**kwargs)
 
 
+def _link(path: str) -> str:
+    from notifications.outbox import link
+
+    return link(path)
+
+
 def notify_conflict(appointment: Appointment, conflicts: list[Violation], *,
                     now: dt.datetime | None = None) -> int:
     """Tell the booking's therapist and the clinic's admins (the front desk) that a future
@@ -33,6 +39,7 @@ def notify_conflict(appointment: Appointment, conflicts: list[Violation], *,
     start = timezone.localtime(appointment.starts_at, appointment.plan.clinic.tz)
     when = f"{start:%a} {start.day} {start:%b %H:%M}"
     reasons = " ".join(v.message for v in conflicts)
+    day_link = _link(f"/appointments/?date={start:%Y-%m-%d}")
     recipients = User.objects.filter(
         Q(pk=appointment.therapist_id) | Q(clinic_id=appointment.clinic_id, role=Role.ADMIN),
         is_active=True).order_by("pk")
@@ -48,7 +55,7 @@ def notify_conflict(appointment: Appointment, conflicts: list[Violation], *,
                      "prescriber for a renewal, or cancel it."),
             # No patient details in e-mail (not a private channel): the app shows them.
             email_body=(f"A booked appointment on {when} no longer fits its plan. Sign in to "
-                        f"Plan-keeper to see it: /appointments/?date={start:%Y-%m-%d}\n"),
+                        f"Plan-keeper to see it: {day_link}\n"),
             now=now,
         ) is not None
     return count

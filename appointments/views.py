@@ -45,7 +45,7 @@ from clinic.numbers import whole_number
 from clinic.web import render_outcome, role_required, staff_required, therapist_required
 from plans.rules import PlanViolation
 from plans.selectors import plans_visible_to, plans_with_usage
-from sessions.forms import SessionLogForm
+from sessions.forms import SessionLogForm, blank_log_form
 from sessions.selectors import plan_usage
 
 front_desk_required = role_required(Role.THERAPIST, Role.ADMIN)
@@ -248,16 +248,6 @@ def appointment_change(request, pk: int, action: str):
     return _back(request, appointment)
 
 
-def last_regions(plan) -> list[str]:
-    """The regions of the plan's last (not voided) session, kept to those still prescribed;
-    the plan's regions when there is none."""
-    version = plan.current_version
-    last = (plan.sessions.filter(void__isnull=True).order_by("-started_at", "-id")
-            .values_list("regions", flat=True).first())
-    kept = [r for r in (last or []) if r in version.regions]
-    return kept or list(version.regions)
-
-
 def _ticket_url(plan, violations) -> str:
     """The consult-ticket form, with the regions the plan refused ticked."""
     regions = [("add_regions", code) for v in violations
@@ -277,13 +267,10 @@ def appointment_log(request, pk: int):
         form = SessionLogForm(request.POST)
         status = 400
         if form.is_valid():
-            data = form.cleaned_data
             try:
                 appointment_log_session(
                     appointment=appointment, plan=plan, therapist=request.user,
-                    started_at=data["started_at"], duration_minutes=data["duration_minutes"],
-                    regions=data["regions"], techniques=data["techniques"],
-                    notes=data["notes"])
+                    **form.session_fields())
             except PlanViolation as exc:
                 violations, status = exc.violations, 409
             except Conflict as exc:
@@ -297,12 +284,16 @@ def appointment_log(request, pk: int):
                                           "appointment is completed.")
                 return _back(request, appointment)
     else:
-        start = timezone.localtime(min(appointment.starts_at, timezone.now()))
-        form = SessionLogForm(initial={
-            "started_at": start.strftime("%Y-%m-%dT%H:%M"),
+        # The plan card's form (regions as in the last session), with the booking's time.
+        start = timezone.localtime(min(appointment.starts_at, timezone.now()), plan.clinic.tz)
+        form = blank_log_form(plan, initial={
+            "started_at": start.replace(tzinfo=None),
             "duration_minutes": min(appointment.minutes, version.session_minutes),
-            "regions": last_regions(plan),
         })
+        if not form.initial["regions"]:
+            # No earlier session to go by: a booked session starts from what is prescribed.
+            form.initial["regions"] = list(version.regions)
+            form.regions_caption = "Ticked as prescribed; change what differs today."
     usage = plan_usage(plan)
     return render(request, "appointments/log.html", {
         "appointment": appointment, "plan": plan, "version": version, "log_form": form,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -61,6 +62,18 @@ if not ALLOWED_HOSTS:
             "comma-separated, e.g. ALLOWED_HOSTS=plankeeper.example-clinic.com"
         )
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+
+# The address every link in an e-mail starts with: a mail client cannot open "/tickets/1/".
+SITE_URL = (env("SITE_URL") or "").strip().rstrip("/")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SITE_URL is not set. Production (DEBUG off) needs the address people open the app "
+            "at, for the links in e-mails, e.g. SITE_URL=https://plankeeper.example-clinic.com"
+        )
+    SITE_URL = "http://127.0.0.1:8000"
+if not re.match(r"^https?://[^/\s]+", SITE_URL):
+    raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://, not {SITE_URL!r}.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -126,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.ui",  # SESSION_IDLE_MINUTES for the logoff warning
+                "notifications.views.bell",  # the unread count in the header
             ],
         },
     },

@@ -7,9 +7,11 @@ from django.views.generic import RedirectView
 
 from appointments import views as appointments
 from clinic import patient_pages, views
+from notifications import views as notifications
 from pages import homes, patients, plan_card
 from plans import views as plans
 from referrals import views as referrals
+from sessions import views as sessions
 
 urlpatterns = [
     path("", homes.home, name="home"),
@@ -32,9 +34,18 @@ urlpatterns = [
     path("plans/new/", plans.plan_new, name="plan-new"),
     path("plans/<int:pk>/", plan_card.plan_detail, name="plan-detail"),
     path("plans/<int:pk>/amend/", plans.plan_amend_view, name="plan-amend"),
+    path("plans/<int:pk>/amend/preview/", plans.plan_amend_preview, name="plan-amend-preview"),
     path("plans/<int:pk>/print/", plans.plan_print, name="plan-print"),
     path("plans/<int:pk>/sessions/new/", plan_card.session_new, name="session-new"),
     path("plans/<int:pk>/tickets/new/", plan_card.ticket_new, name="ticket-new"),
+    path("notifications/", notifications.notification_list, name="notification-list"),
+    path("notifications/read/", notifications.notification_read_all,
+         name="notification-read-all"),
+    path("notifications/<int:pk>/read/", notifications.notification_read,
+         name="notification-read"),
+    path("sessions/<int:pk>/", sessions.session_detail, name="session-detail"),
+    path("sessions/<int:pk>/addenda/", sessions.session_addendum_new, name="session-addendum"),
+    path("sessions/<int:pk>/void/", sessions.session_void_view, name="session-void"),
     path("tickets/", referrals.ticket_list, name="ticket-list"),
     path("tickets/<int:pk>/", referrals.ticket_detail, name="ticket-detail"),
     path("tickets/<int:pk>/approve/", referrals.ticket_approve_view, name="ticket-approve"),

@@ -90,7 +90,12 @@ class Notification(models.Model):
     class Meta:
         db_table = "referrals_notification"  # made by the referrals app, before this app existed
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            # The bell in every page's header counts these: only the unread are indexed.
+            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True),
+                         name="notification_unread"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}"

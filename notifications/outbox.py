@@ -42,6 +42,12 @@ MAX_RETRY_DELAY = dt.timedelta(hours=1)
 SWEEP_BATCH = 200
 
 
+def link(path: str) -> str:
+    """An absolute address for an e-mail (a mail client cannot open "/tickets/1/"):
+    ``SITE_URL`` + the page's path."""
+    return f"{settings.SITE_URL.rstrip('/')}/{path.lstrip('/')}"
+
+
 # --- recording events -------------------------------------------------------------------
 
 def record(

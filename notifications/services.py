@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from notifications.models import Notification
+from notifications.selectors import notifications_for
 
 
 def notification_mark_read(*, notification: Notification, by) -> Notification:
@@ -16,3 +19,9 @@ def notification_mark_read(*, notification: Notification, by) -> Notification:
         read_at=timezone.now())
     notification.refresh_from_db(fields=["read_at"])
     return notification
+
+
+def notifications_mark_all_read(*, user, now: dt.datetime | None = None) -> int:
+    """Mark every unread notification of this person read (only their own). Returns how many."""
+    return notifications_for(user).filter(read_at__isnull=True).update(
+        read_at=now or timezone.now())

@@ -16,7 +16,14 @@ from clinic.web import staff_required
 from plans.models import PLAN_ENDING_DAYS, PlanStatus, ending_soon_q
 from plans.selectors import plans_visible_to, plans_with_usage
 from referrals.models import TicketStatus
-from referrals.selectors import overdue, tickets_listed_for, tickets_of_clinic, with_plans
+from referrals.selectors import (
+    overdue,
+    recent_decisions,
+    recently_decided,
+    tickets_listed_for,
+    tickets_of_clinic,
+    with_plans,
+)
 
 HOME_LIST_LIMIT = 200
 ACTIVITY_SHOWN = 15
@@ -32,6 +39,9 @@ def home(request):
         return admin_home(request)
     plans = list(active_plans_today(request.user)[:HOME_LIST_LIMIT])
     patients_shown(request, [p.patient_id for p in plans])
+    decisions = recent_decisions(request.user, [p.pk for p in plans])
+    for plan in plans:
+        plan.decision = decisions.get(plan.pk)
     return render(request, "home/therapist.html", {
         "plans": plans,
         "today": timezone.localdate(),
@@ -69,8 +79,7 @@ def chiropractor_home(request):
     exactly what approving would change; approve, or decline with a reason, in one step."""
     inbox = _ticket_cards(tickets_listed_for(request.user).filter(status=TicketStatus.OPEN))
     tickets = with_plans(request.user, list(inbox.order_by("due_at", "id")[:HOME_LIST_LIMIT]))
-    decided = list(tickets_listed_for(request.user).exclude(status=TicketStatus.OPEN)
-                   .order_by("-decided_at", "-id")[:10])
+    decided = recently_decided(request.user)
     patients_shown(request, [t.plan.patient_id for t in [*tickets, *decided]])
     return render(request, "home/chiropractor.html", {
         "tickets": tickets, "decided": decided, "now": timezone.now(),

@@ -7,6 +7,7 @@ tickets (referrals), so it is composed here, from each app's selectors and forms
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -30,10 +31,12 @@ from plans.describe import history
 from plans.models import PlanStatus, TreatmentPlan, sessions_left
 from plans.rules import PlanViolation, refusal_advice
 from plans.selectors import plans_visible_to, plans_with_usage
-from plans.validation import MAX_SESSION_MINUTES
+from plans.validation import MAX_SESSIONS_AUTHORIZED
+from plans.wording import plan_state, renewal_prefill
 from referrals.forms import TicketForm
-from referrals.selectors import client_script, plan_tickets, tickets_of_clinic
+from referrals.selectors import plan_decision, plan_tickets, tickets_of_clinic
 from referrals.services import ticket_raise
+from referrals.wording import client_script
 from sessions.forms import SessionLogForm, blank_log_form
 from sessions.selectors import latest_sessions, plan_usage
 from sessions.services import session_log
@@ -51,22 +54,30 @@ def plan_card_context(request, plan: TreatmentPlan, **extra) -> dict:
     version = plan.current_version
     usage = plan_usage(plan)
     versions = list(plan.versions.select_related("signed_by").order_by("number"))
+    state = plan_state(plan)
     context = {
         "plan": plan,
         "version": version,
         "now": timezone.now(),
         "status": plan.effective_status(),
+        "state": state,
         "usage": usage,
         "sessions_left": sessions_left(version.sessions_authorized, usage.sessions_used),
         "sessions": latest_sessions(plan, SESSIONS_SHOWN),
         "sessions_shown": SESSIONS_SHOWN,
         "history": history(versions),
         "tickets": plan_tickets(request.user, plan),
-        "can_log": request.user.is_therapist and plan.status == PlanStatus.ACTIVE,
+        # An ended plan (used up, expired, ...) says so instead of offering the log form.
+        "can_log": (request.user.is_therapist and plan.status == PlanStatus.ACTIVE
+                    and not state.ended),
         "can_raise": request.user.is_therapist and plan.status != PlanStatus.CANCELLED,
         "can_amend": (request.user.is_chiropractor and request.user.pk == plan.prescriber_id
                       and plan.status != PlanStatus.CANCELLED),
     }
+    context["decision"] = plan_decision(context["tickets"])
+    if state.ended and state.renewable and context["can_raise"]:
+        context["renewal_url"] = (reverse("ticket-new", args=[plan.pk]) + "?"
+                                  + urlencode(renewal_prefill(plan, state)))
     if "log_form" not in extra and context["can_log"]:
         extra["log_form"] = blank_log_form(plan)
     context.update(extra)
@@ -104,13 +115,8 @@ def session_new(request, pk: int):
     form = SessionLogForm(request.POST)
     violations, status = [], 400
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            session = session_log(plan=plan, therapist=request.user,
-                                  started_at=data["started_at"],
-                                  duration_minutes=data["duration_minutes"],
-                                  regions=data["regions"], techniques=data["techniques"],
-                                  notes=data["notes"])
+            session = session_log(plan=plan, therapist=request.user, **form.session_fields())
         except PlanViolation as exc:
             violations, status = exc.violations, 409
         except ValidationError as exc:
@@ -123,7 +129,7 @@ def session_new(request, pk: int):
                 return redirect("plan-detail", pk=plan.pk)
             plan = plan_for(request, pk)  # fresh counts
             return render(request, "therapy_sessions/_logged.html",
-                          plan_card_context(request, plan, logged=done))
+                          plan_card_context(request, plan, logged=done, logged_session=session))
     advice = refusal_advice([v.code for v in violations], prescriber=plan.prescriber.display_name,
                             plan_status=plan.effective_status()) if violations else []
     extra = {"log_form": form, "violations": violations, "advice": advice,
@@ -136,6 +142,26 @@ def session_new(request, pk: int):
 
 
 # --- raise a consult ticket ------------------------------------------------------------------
+
+def _ticket_prefill(query) -> dict:
+    """The ticket form's initial values from the link that opened it (a refusal, a renewal):
+    only well-formed values are taken; the form checks them again when it is sent."""
+    def number(name):  # a prefill: anything else is simply not filled in
+        return whole_number(query.get(name, ""), high=MAX_SESSIONS_AUTHORIZED)
+
+    until = query.get("valid_until", "")
+    try:
+        valid_until = dt.date.fromisoformat(until) if until else None
+    except ValueError:
+        valid_until = None
+    return {
+        "add_regions": [c for c in query.getlist("add_regions") if c in REGIONS],
+        "session_minutes": number("session_minutes"),
+        "extra_sessions": number("extra_sessions"),
+        "valid_until": valid_until,
+        "client_request": query.get("client_request", "")[:2000],
+    }
+
 
 @therapist_required
 def ticket_new(request, pk: int):
@@ -160,15 +186,15 @@ def ticket_new(request, pk: int):
                 # The card around the form is refreshed too: the ticket list, and a fresh
                 # log form (the refused attempt that led here is no longer pending).
                 return render(request, "referrals/_raised.html", plan_card_context(
-                    request, plan, ticket=ticket, script=client_script(ticket)))
+                    request, plan, ticket=ticket, script=client_script(ticket),
+                    standalone=request.POST.get("standalone") == "1"))
     else:
-        minutes = whole_number(request.GET.get("session_minutes", ""),
-                               high=MAX_SESSION_MINUTES)
-        form = TicketForm(initial={
-            "add_regions": [c for c in request.GET.getlist("add_regions") if c in REGIONS],
-            "session_minutes": minutes,  # a prefill: anything else is simply not filled in
-        })
+        form = TicketForm(initial=_ticket_prefill(request.GET))
     context = {"form": form, "plan": plan, "version": version,
+               "renewal": request.GET.get("renewal") == "1" or request.POST.get("renewal") == "1",
+               # The form on its own page (not in the plan card's panel).
+               "standalone": (not is_htmx(request) and request.method == "GET")
+               or request.POST.get("standalone") == "1",
                "selected": form["add_regions"].value() or []}
     template = "referrals/_ticket_form.html" if is_htmx(request) else "referrals/new.html"
     return render_outcome(request, template, context, status)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django import forms
 
-from clinic.regions import REGION_CHOICES
+from clinic.dates import DATE_HINT, ClinicDateField
+from clinic.form_wording import PlainErrorsMixin
+from clinic.regions import REGION_CHOICES, REGIONS
 from plans.validation import (
     MAX_SESSION_MINUTES,
     MAX_SESSIONS_AUTHORIZED,
@@ -41,9 +43,51 @@ class DateInput(forms.DateInput):
         return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-class PlanForm(forms.Form):
-    regions = forms.MultipleChoiceField(label="Regions to treat", choices=REGION_CHOICES,
-                                        error_messages={"required": "Tick at least one region."})
+SCOPE_TREAT, SCOPE_AVOID = "treat", "avoid"
+
+
+def scope_rows(regions, avoid) -> list[dict]:
+    """The plan form's region grid: one row per body part, left and right side by side, each
+    cell one control (treat / avoid / neither) with its current value."""
+    regions, avoid = set(regions or []), set(avoid or [])
+    rows: list[dict] = []
+    by_stem: dict[str, dict] = {}
+    for code, region in REGIONS.items():
+        stem, _, side = code.rpartition("_")
+        value = SCOPE_AVOID if code in avoid else SCOPE_TREAT if code in regions else ""
+        cell = {"code": code, "label": region.label, "value": value}
+        if side in ("left", "right"):
+            row = by_stem.get(stem)
+            if row is None:
+                name = region.label.split(" ", 1)[1]
+                row = by_stem[stem] = {"name": name[:1].upper() + name[1:], "cells": {}}
+                rows.append(row)
+            row["cells"][side] = cell
+        else:
+            rows.append({"name": region.label, "cells": {"middle": cell}})
+    return rows
+
+
+def _from_scope_controls(data):
+    """The region grid posts ``scope-<code>`` = treat | avoid | "" per region; turn it into the
+    ``regions`` and ``avoid_regions`` lists the form (and the API) take. Posts that send the
+    lists themselves are left alone."""
+    if data is None or not any(key.startswith("scope-") for key in data):
+        return data
+    data = data.copy()
+    chosen = {code: data.get(f"scope-{code}", "") for code in REGIONS}
+    data.setlist("regions", [c for c, v in chosen.items() if v == SCOPE_TREAT])
+    data.setlist("avoid_regions", [c for c, v in chosen.items() if v == SCOPE_AVOID])
+    return data
+
+
+class PlanForm(PlainErrorsMixin, forms.Form):
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(_from_scope_controls(data), *args, **kwargs)
+
+    regions = forms.MultipleChoiceField(
+        label="Regions to treat", choices=REGION_CHOICES,
+        error_messages={"required": "Set at least one region to treat."})
     avoid_regions = forms.MultipleChoiceField(label="Regions to avoid", choices=REGION_CHOICES,
                                               required=False,
                                               widget=forms.CheckboxSelectMultiple)
@@ -54,8 +98,8 @@ class PlanForm(forms.Form):
     sessions_per_week = forms.IntegerField(label="At most a week", min_value=1,
                                            max_value=MAX_SESSIONS_PER_WEEK, required=False,
                                            help_text="Leave empty for no weekly limit.")
-    valid_from = forms.DateField(label="Valid from", widget=DateInput)
-    valid_until = forms.DateField(label="Valid until", widget=DateInput)
+    valid_from = ClinicDateField(label="Valid from", help_text=DATE_HINT)
+    valid_until = ClinicDateField(label="Valid until", help_text=DATE_HINT)
     techniques = TechniquesField(label="Techniques", required=False, max_length=1000,
                                  help_text="Comma-separated; empty allows any technique.")
     diagnosis = forms.CharField(label="Diagnosis (ICD-10)", required=False, max_length=500)

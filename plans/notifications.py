@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications.models import NotificationKind
-from notifications.outbox import record
+from notifications.outbox import link, record
 from plans.models import PLAN_ENDING_DAYS, PlanStatus, TreatmentPlan, ending_soon_q, sessions_left
 from plans.selectors import plans_with_usage
 
@@ -35,7 +35,8 @@ def _tell_prescriber(plan: TreatmentPlan, *, kind: str, dedupe_key: str, subject
     return record(
         kind=kind, recipient=plan.prescriber, dedupe_key=dedupe_key, plan_id=plan.pk,
         subject=subject, message=message,
-        email_body=f"{email_line} Sign in to Plan-keeper to see it: /plans/{plan.pk}/\n",
+        email_body=f"{email_line} Sign in to Plan-keeper to see it: "
+                   f"{link(f'/plans/{plan.pk}/')}\n",
         now=now,
     ) is not None
 

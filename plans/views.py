@@ -12,16 +12,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from clinic.errors import Conflict
 from clinic.numbers import whole_number
 from clinic.regions import everyday
 from clinic.selectors import patients_of_clinic
 from clinic.web import chiropractor_required, service_errors_on, staff_required
-from plans.describe import version_terms
-from plans.forms import PlanAmendForm, PlanForm
+from plans.describe import describe_changes, version_terms
+from plans.forms import PlanAmendForm, PlanForm, scope_rows
+from plans.models import PlanVersion
 from plans.selectors import plans_visible_to, plans_with_usage
-from plans.services import plan_amend, plan_create
+from plans.services import AMENDABLE_FIELDS, plan_amend, plan_create
 
 
 def _plan(request, pk: int):
@@ -71,7 +73,29 @@ def plan_new(request):
     return render(request, "plans/form.html", {
         "form": form, "patient": patient, "plan": None,
         "selected": form["regions"].value() or [], "avoided": form["avoid_regions"].value() or [],
+        "scope_rows": scope_rows(form["regions"].value(), form["avoid_regions"].value()),
     }, status=status)
+
+
+def pending_changes(version: PlanVersion, form) -> list[str]:
+    """What signing this amend form would change, from the fields typed so far (a field that
+    does not parse yet is left out): the summary shown before signing."""
+    form.is_valid()
+    typed = {name: form.cleaned_data[name] for name in AMENDABLE_FIELDS
+             if name in getattr(form, "cleaned_data", {})}
+    return describe_changes(version_terms(version), typed)
+
+
+@require_POST
+@chiropractor_required
+def plan_amend_preview(request, pk: int):
+    """The change summary, refreshed (htmx) as the amend form is edited."""
+    plan = _plan(request, pk)
+    if request.user.pk != plan.prescriber_id:
+        raise PermissionDenied("Only the prescriber amends a plan directly.")
+    form = PlanAmendForm(request.POST)
+    return render(request, "plans/_change_summary.html", {
+        "changes": pending_changes(plan.current_version, form), "version": plan.current_version})
 
 
 @chiropractor_required
@@ -102,5 +126,7 @@ def plan_amend_view(request, pk: int):
                                 "based_on_version": version.number})
     return render(request, "plans/form.html", {
         "form": form, "patient": plan.patient, "plan": plan, "version": version,
+        "changes": pending_changes(version, form) if form.is_bound else [],
         "selected": form["regions"].value() or [], "avoided": form["avoid_regions"].value() or [],
+        "scope_rows": scope_rows(form["regions"].value(), form["avoid_regions"].value()),
     }, status=status)

@@ -15,6 +15,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
+from clinic.dates import day
 from clinic.regions import labels
 from plans.models import PlanVersion, TreatmentPlan, region_array
 
@@ -103,7 +104,7 @@ class ConsultTicket(models.Model):
             parts.append(f"{self.extra_sessions} more session"
                          f"{'' if self.extra_sessions == 1 else 's'}")
         if self.valid_until:
-            parts.append(f"valid until {self.valid_until:%Y-%m-%d}")
+            parts.append(f"valid until {day(self.valid_until)}")
         if self.techniques:
             parts.append(f"technique{'' if len(self.techniques) == 1 else 's'}: "
                          f"{', '.join(self.techniques)}")

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from clinic.models import Role, User
 from notifications.models import NotificationKind, Outbox
-from notifications.outbox import record
+from notifications.outbox import link, record
 from referrals.models import ConsultTicket, TicketStatus, overdue_q
 
 
@@ -25,13 +25,9 @@ def _due(ticket: ConsultTicket) -> str:
     return f"{timezone.localtime(ticket.due_at, ticket.plan.clinic.tz):%Y-%m-%d %H:%M}"
 
 
-def _ticket_path(ticket: ConsultTicket) -> str:
-    return f"/tickets/{ticket.pk}/"
-
-
 def _ticket_email(ticket: ConsultTicket, line: str) -> str:
     # No patient details in e-mail (it is not a private channel): the app shows them.
-    return f"{line}\n\nSign in to Plan-keeper to see it: {_ticket_path(ticket)}\n"
+    return f"{line}\n\nSign in to Plan-keeper to see it: {link(f'/tickets/{ticket.pk}/')}\n"
 
 
 def notify_ticket_raised(ticket: ConsultTicket) -> None:

@@ -1,4 +1,5 @@
-"""Reads of consult tickets: who sees which, and what approving one would change."""
+"""Reads of consult tickets: who sees which, what approving one would change, and the recent
+decisions the therapist's worklist and the plan card show."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from clinic.models import Role, User
-from clinic.regions import REGIONS
 from plans.describe import describe_changes, version_terms
 from plans.selectors import plans_visible_to, plans_with_usage
 from referrals.models import ConsultTicket, TicketStatus, overdue_q
 from referrals.services import _amendment  # the approval rule itself: what approval signs
+from referrals.wording import with_decision_words
 
 
 def tickets_of_clinic(user: User) -> QuerySet[ConsultTicket]:
@@ -70,21 +71,43 @@ def with_plans(user: User, tickets: list[ConsultTicket]) -> list[ConsultTicket]:
     return tickets
 
 
-def _spoken(codes) -> str:
-    names = [REGIONS[c].label.lower() if c in REGIONS else c for c in codes]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+# A decision stays on the worklist row and the plan card for this long after it is made.
+DECISION_SHOWN_DAYS = 14
+# The inbox's "Recently decided" list.
+DECIDED_SHOWN = 10
 
 
-def client_script(ticket: ConsultTicket) -> str:
-    """What the therapist can tell the client once the request is sent."""
-    version = ticket.raised_on_version
-    due = timezone.localtime(ticket.due_at)
-    return (f"{ticket.plan.prescriber.display_name} prescribed {version.session_minutes} minutes "
-            f"for your {_spoken(version.regions)}; I've sent your request to "
-            f"{ticket.assigned_to.display_name}; you'll hear back by "
-            f"{due:%A} {due.day} {due:%B}.")
+def plan_decision(tickets: list[ConsultTicket]) -> ConsultTicket | None:
+    """The plan's most recent approval or decline of the last DECISION_SHOWN_DAYS days, from
+    the plan card's ticket list (no query), with its words (``referrals.wording``)."""
+    since = timezone.now() - dt.timedelta(days=DECISION_SHOWN_DAYS)
+    decided = [t for t in tickets if t.status in (TicketStatus.APPROVED, TicketStatus.DECLINED)
+               and t.decided_at and t.decided_at >= since]
+    if not decided:
+        return None
+    return with_decision_words(max(decided, key=lambda t: (t.decided_at, t.pk)))
+
+
+def recent_decisions(user: User, plan_ids: list[int]) -> dict[int, ConsultTicket]:
+    """For the therapist's worklist: per plan, the latest of *their* tickets decided in the
+    last DECISION_SHOWN_DAYS days (one query, bounded by the rows shown)."""
+    since = timezone.now() - dt.timedelta(days=DECISION_SHOWN_DAYS)
+    found: dict[int, ConsultTicket] = {}
+    qs = (tickets_listed_for(user)
+          .filter(plan_id__in=plan_ids, decided_at__gte=since,
+                  status__in=[TicketStatus.APPROVED, TicketStatus.DECLINED])
+          .select_related("decided_by", "plan__current_version", "raised_on_version")
+          # PostgreSQL's DISTINCT ON: one row per plan, its latest decision.
+          .order_by("plan_id", "-decided_at", "-id").distinct("plan_id"))
+    for ticket in qs:
+        found[ticket.plan_id] = with_decision_words(ticket)
+    return found
+
+
+def recently_decided(user: User) -> list[ConsultTicket]:
+    """The inbox's "Recently decided": the last DECIDED_SHOWN tickets of mine that were closed."""
+    return list(tickets_listed_for(user).exclude(status=TicketStatus.OPEN)
+                .order_by("-decided_at", "-id")[:DECIDED_SHOWN])
 
 
 def covers_for(user: User, patient_id: int) -> bool:

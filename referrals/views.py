@@ -26,9 +26,15 @@ from clinic.web import (
     staff_required,
     therapist_required,
 )
+from referrals import wording
 from referrals.forms import ApproveForm, DeclineForm, ReassignForm
 from referrals.models import ConsultTicket, TicketStatus
-from referrals.selectors import client_script, tickets_listed_for, tickets_of_clinic, with_plans
+from referrals.selectors import (
+    recently_decided,
+    tickets_listed_for,
+    tickets_of_clinic,
+    with_plans,
+)
 from referrals.services import (
     ticket_approve,
     ticket_decline,
@@ -77,6 +83,15 @@ def ticket_detail(request, pk: int):
     return render(request, "referrals/detail.html", _detail_context(request, ticket))
 
 
+def _script_for(ticket: ConsultTicket) -> str:
+    """What the raiser can tell the client: after a decline, why; before, who decides by when."""
+    if ticket.status == TicketStatus.DECLINED:
+        return wording.decline_script(ticket)
+    if ticket.status == TicketStatus.OPEN:
+        return wording.client_script(ticket)
+    return ""
+
+
 def _detail_context(request, ticket, **extra) -> dict:
     user = request.user
     context = {
@@ -86,7 +101,7 @@ def _detail_context(request, ticket, **extra) -> dict:
                        and user.pk == ticket.assigned_to_id),
         "can_withdraw": ticket.status == TicketStatus.OPEN and user.pk == ticket.raised_by_id,
         "can_reassign": ticket.status == TicketStatus.OPEN and user.is_clinic_admin,
-        "script": client_script(ticket) if user.pk == ticket.raised_by_id else "",
+        "script": _script_for(ticket) if user.pk == ticket.raised_by_id else "",
         "decline_form": DeclineForm(),
         "approve_form": ApproveForm(),
     }
@@ -112,6 +127,11 @@ def _decided(request, ticket_pk: int, *, message: str, status: int = 200, **extr
             context["chiropractors"] = list(User.objects.filter(
                 clinic_id=request.user.clinic_id, role=Role.CHIROPRACTOR, is_active=True,
             ).order_by("last_name", "username"))
+        elif request.user.is_chiropractor:
+            # The inbox around the row changes too: its count and the decided list.
+            context |= {"inbox_oob": True, "decided": recently_decided(request.user),
+                        "open_count": tickets_listed_for(request.user)
+                        .filter(status=TicketStatus.OPEN).count()}
         return render_outcome(request, template, context, status)
     if status == 200:
         messages.success(request, message)
@@ -160,7 +180,7 @@ def ticket_decline_view(request, pk: int):
         if form.errors:  # missing, or over its limit: the form's sentence names the field
             raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         ticket_decline(ticket=ticket, by=request.user, reason=reason)
-        return "Declined; the therapist is told why."
+        return f"Declined: “{reason.strip()}”. The therapist is told why."
 
     return _act(request, pk, decline)
 

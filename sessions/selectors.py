@@ -41,3 +41,19 @@ def plan_usage(plan: TreatmentPlan, *, at: dt.datetime | None = None) -> PlanUsa
     week = week_bounds(plan, at or timezone.now())
     return PlanUsage(sessions_used=plan.sessions_used,
                      sessions_this_week=sessions_in_week(plan.pk, week))
+
+
+def last_session_regions(plan: TreatmentPlan) -> list[str]:
+    """The regions of the plan's latest session that is not voided (none yet: []). One row by
+    the (plan, started_at) index, whatever the plan's history."""
+    return (TherapySession.objects.filter(plan_id=plan.pk, void__isnull=True)
+            .order_by("-started_at", "-id").values_list("regions", flat=True).first()) or []
+
+
+def sessions_of_clinic(user):
+    """Sessions of the user's clinic (a URL id is looked up here: another clinic's is a 404)."""
+    if not user.is_authenticated or user.clinic_id is None:
+        return TherapySession.objects.none()
+    return (TherapySession.objects.filter(plan__clinic_id=user.clinic_id)
+            .select_related("plan__patient", "plan__prescriber", "plan_version", "therapist",
+                            "void__voided_by"))

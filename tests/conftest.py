@@ -41,6 +41,7 @@ CLOCK_SENSITIVE = (
     "tests/api/test_bad_input.py", "tests/api/test_idempotency.py", "tests/api/test_errors.py",
     "tests/api/test_fhir.py", "tests/pages/test_forms.py", "tests/pages/test_query_counts.py",
     "tests/test_admin.py", "tests/appointments/", "tests/security/test_tokens.py",
+    "tests/pages/test_ended_plans.py", "tests/pages/test_session_page.py",
 )
 
 

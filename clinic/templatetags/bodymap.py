@@ -141,11 +141,14 @@ def _as_list(value) -> list[str]:
 @register.inclusion_tag("includes/bodymap.html")
 def bodymap(prescribed=None, avoid=None, proposed=None, picker="", selected=None,  # noqa: A002
             offered=None, id="map", legend="Body regions", caption="", avoid_field="",
-            exclude=None):
+            exclude=None, fold_others=False, scope=False):
     """Render the map. ``picker`` names the checkbox field it drives (empty: display only);
     ``offered`` lists the codes offered first in the picker (e.g. the plan's regions);
     ``avoid_field`` names checkboxes that mark avoid-regions on the map as they are ticked;
-    ``exclude`` lists codes the picker does not offer (e.g. regions already in the plan)."""
+    ``exclude`` lists codes the picker does not offer (e.g. regions already in the plan);
+    ``fold_others`` puts the codes not offered behind "Other regions" (a <details>, open when
+    one of them is ticked); ``scope`` draws the map alone, driving the plan form's
+    treat / avoid / neither selects (``scope-<code>``)."""
     prescribed, avoid = _as_list(prescribed), _as_list(avoid)
     proposed, selected = _as_list(proposed), _as_list(selected)
     offered, exclude = _as_list(offered), set(_as_list(exclude))
@@ -169,6 +172,9 @@ def bodymap(prescribed=None, avoid=None, proposed=None, picker="", selected=None
         "avoid_field": avoid_field,
         "offered_choices": first,
         "other_choices": rest,
+        "fold_others": bool(fold_others and first),
+        "scope": scope,
+        "others_open": any(c["checked"] for c in rest),
         "legend": legend,
         "caption": caption,
         "show": legend_items,

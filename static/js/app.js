@@ -53,10 +53,62 @@
       });
       var form = map.closest("form") || document;
       form.addEventListener("change", function (event) {
-        if (event.target && event.target.type === "checkbox") { syncMap(map); }
+        if (event.target && event.target.type === "checkbox") {
+          var folded = event.target.closest("details");
+          if (folded && event.target.checked) { folded.open = true; }
+          syncMap(map);
+        }
       });
       syncMap(map);
     });
+  }
+
+  // --- 1b. the plan form's region grid: one select per region (treat / avoid / neither);
+  //     tapping a region on the map steps it treat -> avoid -> neither.
+  var SCOPE_NEXT = { "": "treat", "treat": "avoid", "avoid": "" };
+
+  function syncScope(map) {
+    var form = map.closest("form") || document;
+    form.querySelectorAll("select.scope-select[data-region]").forEach(function (select) {
+      var code = select.getAttribute("data-region");
+      select.className = "scope-select scope-select--" + (select.value || "none");
+      map.querySelectorAll('.region[data-region="' + code + '"]').forEach(function (shape) {
+        shape.classList.toggle("is-prescribed", select.value === "treat");
+        shape.classList.toggle("is-avoid", select.value === "avoid");
+      });
+    });
+  }
+
+  function initScope(root) {
+    root.querySelectorAll(".bodymap[data-scope-picker]").forEach(function (map) {
+      if (map.dataset.ready) { return; }
+      map.dataset.ready = "1";
+      var form = map.closest("form") || document;
+      map.addEventListener("click", function (event) {
+        var shape = event.target.closest(".region[data-region]");
+        if (!shape) { return; }
+        var select = form.querySelector('select.scope-select[data-region="' +
+                                        shape.getAttribute("data-region") + '"]');
+        if (!select) { return; }
+        select.value = SCOPE_NEXT[select.value] || "";
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      form.addEventListener("change", function (event) {
+        if (event.target && event.target.classList.contains("scope-select")) { syncScope(map); }
+      });
+      syncScope(map);
+    });
+  }
+
+  // --- 1c. forms with errors: focus the first invalid field and say so (announced by the
+  //     role="alert" summary above it); a folded section holding it is opened first.
+  function focusFirstInvalid(root) {
+    var field = root.querySelector('[aria-invalid="true"]');
+    if (!field) { return false; }
+    var folded = field.closest("details");
+    if (folded) { folded.open = true; }
+    field.focus();
+    return true;
   }
 
   // --- 2. automatic logoff ------------------------------------------------------------------
@@ -82,10 +134,18 @@
   function signOut() {
     window.clearInterval(idle.timer);
     var form = document.getElementById("logout-form");
-    if (form) {
+    var here = window.location.pathname + window.location.search;
+    var login = (document.body.getAttribute("data-login-url") || "/accounts/login/") +
+      "?reason=idle&next=" + encodeURIComponent(here);
+    var next = document.getElementById("logout-next");
+    if (form && next) {
+      // The sign-in page says why, and returns to this page afterwards.
+      next.value = login;
+      form.submit();
+    } else if (form) {
       form.submit();
     } else {
-      window.location.assign(document.body.getAttribute("data-login-url") || "/accounts/login/");
+      window.location.assign(login);
     }
   }
 
@@ -128,15 +188,20 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     initPickers(document);
+    initScope(document);
+    focusFirstInvalid(document.getElementById("main") || document);
     initIdle();
     document.body.addEventListener("htmx:load", function (event) {
       initPickers(event.target.parentNode || document);
+      initScope(event.target.parentNode || document);
     });
     // After a swap, move focus to a refusal or error so it is read and seen at once.
     document.body.addEventListener("htmx:afterSettle", function (event) {
       var target = event.target;
-      var alert = target && target.querySelector ? target.querySelector("[data-autofocus]") : null;
-      if (alert && typeof alert.focus === "function") { alert.focus(); }
+      if (!target || !target.querySelector) { return; }
+      var alert = target.querySelector("[data-autofocus]");
+      if (alert && typeof alert.focus === "function") { alert.focus(); return; }
+      focusFirstInvalid(target);
     });
   });
 })();

@@ -1,4 +1,4 @@
-"""axe-core on every page of docs/api.md, for each role, at 1280x800 and 768x1024: no serious or
+"""axe-core on every page of docs/api.md, for each role, at 1280x800 and 820x1180: no serious or
 critical violation, and no console error. With SCREENSHOT_DIR set, each page is also saved
 as a PNG there (to look at, as a new user would)."""
 
@@ -26,8 +26,9 @@ def world(plan):
 
     therapist = User.objects.get(username="therapist")
     chiro = User.objects.get(username="chiro")
-    session_log(plan=plan, therapist=therapist, started_at=timezone.now(),
-                duration_minutes=30, regions=["cervical"])
+    session = session_log(plan=plan, therapist=therapist, started_at=timezone.now(),
+                          duration_minutes=30, regions=["cervical"], notes="Neck only",
+                          subjective="Stiff after work")
     open_ticket = make_ticket(plan=plan, raised_by=therapist, session_minutes=45,
                               note="She runs twice a week.")
     today = clinic_today(plan.clinic)
@@ -40,7 +41,19 @@ def world(plan):
                         "session_minutes": 45})
     make_ticket(plan=ending, raised_by=therapist, extra_sessions=4,
                 now=timezone.now() - dt.timedelta(days=4))
-    return {"plan": plan, "ticket": open_ticket, "ending": ending}
+    # A decided ticket (the therapist's bell, worklist and plan card show it), and an ended plan.
+    from notifications.outbox import deliver_pending
+    from referrals.services import ticket_decline
+
+    ticket_decline(ticket=make_ticket(plan=ending, raised_by=therapist, session_minutes=60),
+                   by=chiro, reason="Lumbar work stays at 45 minutes until the review.")
+    deliver_pending(now=timezone.now() + dt.timedelta(hours=1))
+    robin = Patient.objects.create(clinic=plan.clinic, first_name="Robin", last_name="Ended",
+                                   date_of_birth=dt.date(1990, 5, 5))
+    ended = make_plan(prescriber=chiro, patient=robin, valid_from=today - dt.timedelta(days=60),
+                      valid_until=today - dt.timedelta(days=5))
+    return {"plan": plan, "ticket": open_ticket, "ending": ending, "session": session,
+            "ended": ended}
 
 
 def pages_for(role: str, w) -> list[tuple[str, str]]:
@@ -48,12 +61,16 @@ def pages_for(role: str, w) -> list[tuple[str, str]]:
     plan, ticket, ending = w["plan"], w["ticket"], w["ending"]
     common = [("home", "/"), ("patient", f"/patients/{plan.patient_id}/"),
               ("plan-card", f"/plans/{plan.pk}/"), ("plan-card-v2", f"/plans/{ending.pk}/"),
+              ("plan-ended", f"/plans/{w['ended'].pk}/"),
               ("tickets", "/tickets/"), ("ticket", f"/tickets/{ticket.pk}/"),
-              ("search", "/patients/search/?q=Casey"),
+              ("search", "/patients/search/?q=Casey"), ("notifications", "/notifications/"),
+              ("session", f"/sessions/{w['session'].pk}/"),
+              ("print", f"/plans/{plan.pk}/print/"),
               ("second-factor", "/accounts/second-factor/"),
               ("appointments-day", "/appointments/"), ("appointments-week", "/appointments/week/")]
     if role == "therapist":
         return [*common, ("ticket-new", f"/plans/{plan.pk}/tickets/new/"),
+                ("renewal", f"/plans/{w['ended'].pk}/tickets/new/?renewal=1&extra_sessions=8"),
                 ("forbidden", "/plans/new/"), ("patient-new", "/patients/new/"),
                 ("book", f"/plans/{plan.pk}/appointments/new/")]
     if role == "chiro":
@@ -97,7 +114,21 @@ def test_every_page_for_every_role_passes_axe(screen, demo, axe_js, size):
     anonymous.go("/accounts/login/")
     problems["login"] = audit(anonymous.page)
     shot(anonymous.page, "anonymous_login", size)
-    errors = list(anonymous.errors)
+    anonymous.go(f"/accounts/login/?reason=idle&next=/plans/{demo.pk}/")
+    problems["login after idle"] = audit(anonymous.page)
+    shot(anonymous.page, "anonymous_login_idle", size)
+    for _ in range(5):  # the lockout page (therapist2 is not used below)
+        anonymous.page.fill("#id_username", "therapist2")
+        anonymous.page.fill("#id_password", "wrong-password")
+        anonymous.page.click("button[type=submit]")
+        anonymous.page.wait_for_load_state("networkidle")
+        if "Sign-in locked" in anonymous.page.title():
+            break
+    assert "Try again after" in anonymous.page.content()
+    problems["locked out"] = audit(anonymous.page)
+    shot(anonymous.page, "anonymous_locked_out", size)
+    anonymous.go("/accounts/login/")
+    errors = [e for e in anonymous.errors if "429" not in e]  # the lockout page is a 429
 
     sideways = []
     for role in ("therapist", "chiro", "admin"):
@@ -132,6 +163,7 @@ def test_the_plan_card_states_pass_axe(screen, demo, axe_js, size):
     s.sign_in("therapist")
     s.go(f"/plans/{demo.pk}/")
     page = s.page
+    page.locator("#log-panel details.other-regions > summary").click()
     page.locator('#log-panel input[value="foot_left"]').check()
     page.locator("#log-panel button[type=submit]").click()
     page.get_by_role("alert").wait_for()

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from referrals.models import ConsultTicket, TicketStatus
 from sessions.models import TherapySession
+from tests.browser.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,17 +37,22 @@ def test_the_seed_story_through_the_pages(screen, demo):
 
     # 1. A cervical session, as prescribed: saved, and the counts update in place.
     log = page.locator("#log-panel")
-    expect(log.get_by_role("checkbox", name="Cervical spine (neck)")).to_be_checked()
+    expect(log.get_by_role("checkbox", name="Cervical spine (neck)")).not_to_be_checked()
+    log.get_by_role("checkbox", name="Cervical spine (neck)").check()
     log.get_by_role("button", name="Log session").click()
     expect(page.locator("#log-panel .success")).to_contain_text(
         "Session logged: 30 min, Cervical spine (neck).")
-    expect(page.locator("#plan-usage")).to_contain_text("1sessions used")
+    expect(page.locator("#plan-usage")).to_contain_text("1session used")
     expect(page.locator("#plan-usage")).to_contain_text("7left of 8")
     assert TherapySession.objects.filter(plan=plan).count() == 1
 
     # 2. Legs and feet: two picked on the map, two with their checkboxes; refused inline.
     log = page.locator("#log-panel")
+    # Ticked as in the last session; the other regions are folded away until one is picked.
+    expect(log.get_by_role("checkbox", name="Cervical spine (neck)")).to_be_checked()
+    expect(log.get_by_role("checkbox", name="Right foot")).to_be_hidden()
     log.locator('.bodymap .region[data-region="leg_left"]').first.click()
+    expect(log.get_by_role("checkbox", name="Right foot")).to_be_visible()  # opened
     log.locator('.bodymap .region[data-region="foot_left"]').first.click()
     log.get_by_role("checkbox", name="Right lower limb").check()
     log.get_by_role("checkbox", name="Right foot").check()
@@ -62,7 +68,7 @@ def test_the_seed_story_through_the_pages(screen, demo):
     expect(page.locator("#log-notes")).to_have_value("Client asked for legs and feet")
     for code in ["cervical", *LEGS_AND_FEET]:
         expect(page.locator(f'#log-panel input[value="{code}"]')).to_be_checked()
-    expect(page.locator("#plan-usage")).to_contain_text("1sessions used")
+    expect(page.locator("#plan-usage")).to_contain_text("1session used")
     assert TherapySession.objects.filter(plan=plan).count() == 1
 
     # 3. The client asks for something else: the ticket form, pre-filled with the refusal.
@@ -75,9 +81,9 @@ def test_the_seed_story_through_the_pages(screen, demo):
         "Can you also do my legs and feet? They ache after running.")
     form.get_by_role("button", name="Send to Dr Reyes").click()
     script = page.locator("#ticket-panel .script")
-    expect(script).to_contain_text("Dr Reyes prescribed 30 minutes for your cervical spine "
-                                   "(neck); I've sent your request to Dr Reyes; you'll hear "
-                                   "back by")
+    expect(script).to_contain_text("Your plan from Dr Reyes covers 30 minutes on your neck for "
+                                   "now. I've sent them your request about your legs and feet, "
+                                   "and you'll hear back by")
     expect(page.locator("#plan-tickets")).to_contain_text("open")
     ticket = ConsultTicket.objects.get(plan=plan)
     assert sorted(ticket.add_regions) == sorted(LEGS_AND_FEET)
@@ -87,19 +93,35 @@ def test_the_seed_story_through_the_pages(screen, demo):
     desk.sign_in("chiro")
     row = page.locator(f"#ticket-{ticket.pk}")
     for change in ("+ Left lower limb", "+ Right lower limb", "+ Left foot", "+ Right foot"):
-        expect(row.locator(".changes")).to_contain_text(change)
-    row.get_by_role("button", name=re.compile("^Approve")).click()
+        expect(row.locator(".changes").first).to_contain_text(change)
+    # Approving asks once, showing what will be signed.
+    row.locator("details.confirm > summary").click()
+    expect(row.locator("details.confirm")).to_contain_text("You sign version 2")
+    expect(page.locator("#inbox-count")).to_contain_text("1 open request for you")
+    row.get_by_role("button", name=re.compile("^Sign version 2")).click()
     expect(page.locator(f"#ticket-{ticket.pk}")).to_contain_text("Approved: version 2")
+    # The inbox updates in place: its count and the decided list.
+    expect(page.locator("#inbox-count")).to_contain_text("No open request for you")
+    expect(page.locator("#decided")).to_contain_text(f"Ticket #{ticket.pk}")
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.APPROVED
     desk.sign_out()
 
-    # 5. The therapist sees version 2 and logs legs and feet.
+    # 5. The therapist hears back: the bell, the worklist row and the plan card say so; then
+    #    they see version 2 and log legs and feet.
     desk.sign_in("therapist")
+    expect(page.locator("#bell")).to_contain_text("1")
+    expect(page.locator("table.worklist")).to_contain_text(
+        f"Ticket #{ticket.pk} approved: legs and feet now allowed")
+    page.locator("#bell").click()
+    expect(page.locator("#notification-list")).to_contain_text("approved your ticket")
     desk.go(f"/plans/{plan.pk}/")
+    expect(page.locator("#plan-decision")).to_contain_text("approved: legs and feet now allowed")
     expect(page.locator(".page-head")).to_contain_text("version 2")
     expect(page.locator("#plan-history")).to_contain_text("+ Left foot")
     log = page.locator("#log-panel")
+    for code in LEGS_AND_FEET:  # now in the plan: listed first, ticked by hand
+        log.locator(f'input[name="regions"][value="{code}"]').check()
     for code in ["cervical", *LEGS_AND_FEET]:
         expect(log.locator(f'input[name="regions"][value="{code}"]')).to_be_checked()
     log.get_by_role("button", name="Log session").click()
@@ -127,10 +149,18 @@ def test_idle_logoff_warns_a_minute_before_and_signs_out(screen, demo, settings)
     # "Stay signed in" renews the session and hides the warning.
     page.locator("#idle-stay").click()
     expect(warning).to_be_hidden()
+    desk.go(f"/plans/{demo.pk}/")
     page.clock.run_for(125_000)
-    page.wait_for_url("**/accounts/login/")
+    page.wait_for_url("**/accounts/login/?reason=idle**")
+    # The sign-in page says why, and leads back to the page that was open.
+    expect(page.locator("#idle-notice")).to_contain_text("You were signed out after 2 minutes")
+    page.fill("#id_username", "therapist")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/plans/{demo.pk}/")
+    page.locator("#logout-form button").click()
     desk.go("/")
-    assert "/accounts/login/" in page.url  # the server session is gone too
+    assert "/accounts/login/" in page.url  # signed out for real
     assert desk.errors == []
 
 
@@ -139,6 +169,8 @@ def test_the_log_form_works_from_the_keyboard_with_a_visible_focus(screen, demo)
     page = desk.page
     desk.sign_in("therapist")
     desk.go(f"/plans/{demo.pk}/")
+    page.focus("#log-cervical")
+    page.keyboard.press("Space")
     page.focus("#log-notes")
     page.keyboard.type("Neck only today")
     page.keyboard.press("Tab")

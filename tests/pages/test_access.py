@@ -25,6 +25,7 @@ def page_urls(plan, ticket):
         "/", f"/patients/{plan.patient_id}/", f"/plans/{plan.pk}/", "/tickets/",
         f"/tickets/{ticket.pk}/", f"/plans/new/?patient={plan.patient_id}",
         f"/plans/{plan.pk}/amend/", f"/plans/{plan.pk}/tickets/new/", "/patients/search/?q=Ca",
+        "/notifications/",
     ]
 
 

@@ -44,7 +44,7 @@ def test_an_in_scope_session_is_saved_and_the_card_counts_it(web, therapist, pla
     assert TherapySession.objects.filter(plan=plan, therapist=therapist).count() == 1
     card = client.get(response["Location"]).content.decode()
     assert "Session logged: 30 min, Cervical spine (neck)." in card
-    assert re.search(r'<span class="num">1</span><span class="label">sessions used', card)
+    assert re.search(r'<span class="num">1</span><span class="label">session used', card)
     assert re.search(r'<span class="num">7</span><span class="label">left of 8', card)
 
 
@@ -97,7 +97,7 @@ def test_malformed_session_input_is_a_400_naming_the_field(web, therapist, plan)
                                    **HTMX)
     html = response.content.decode()
     assert outcome(response) == 400
-    assert "Enter a whole number." in html and "Tick at least one region." in html
+    assert "Minutes: write a whole number, like 30." in html and "Tick at least one region." in html
     future = (timezone.localtime(timezone.now(), plan.clinic.tz) + dt.timedelta(days=1))
     response = web(therapist).post(f"/plans/{plan.pk}/sessions/new/",
                                    session_form(plan, started_at=future.strftime("%Y-%m-%dT%H:%M")),
@@ -143,13 +143,15 @@ def test_raising_a_ticket_shows_what_to_tell_the_client(web, therapist, plan):
     assert ticket.raised_by == therapist and ticket.status == TicketStatus.OPEN
     html = response.content.decode()
     due = timezone.localtime(ticket.due_at, plan.clinic.tz)
-    assert (f"Dr Reyes prescribed 30 minutes for your cervical spine (neck); I&#x27;ve sent "
-            f"your request to Dr Reyes; you&#x27;ll hear back by {due:%A} {due.day} "
-            f"{due:%B}.") in html
+    assert (f"Your plan from Dr Reyes covers 30 minutes on your neck for now. I&#x27;ve sent "
+            "them your request about your left leg and left foot and longer sessions, and "
+            f"you&#x27;ll hear back by {due:%A} {due.day} {due:%B}.") in html
+    script = html[html.index('class="script"'):].split("</div>")[0]
+    assert script.count("Dr Reyes") == 1  # the doctor is named once
     assert 'id="plan-tickets" aria-labelledby="plan-tickets-title" hx-swap-oob="true"' in html
     # A fresh log form replaces the refused attempt, to log today's in-scope session.
     assert 'id="log-panel" aria-labelledby="log-title" hx-swap-oob="true"' in html
-    assert re.search(r'value="cervical" id="log-cervical" checked', html)
+    assert re.search(r'value="cervical" id="log-cervical">', html)  # no session yet: none ticked
 
 
 def test_a_ticket_asking_for_nothing_is_refused_and_keeps_the_words(web, therapist, plan):

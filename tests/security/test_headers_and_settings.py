@@ -99,9 +99,10 @@ def test_every_response_names_its_request_for_the_audit_trail(client, db):
 def production_env(**extra) -> dict:
     # Not what production runs with: DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests
     # (Playwright's event loop) in this process's environment.
-    dropped = ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    dropped = ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="example.com",
+               SITE_URL="https://example.com",
                # Django's checks do not connect; a real URL keeps the embedded server asleep.
                DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://unused@127.0.0.1:1/x"))
     env.update(extra)
@@ -129,3 +130,9 @@ def test_production_refuses_to_start_without_allowed_hosts_and_says_why():
     result = manage("check", env=production_env(ALLOWED_HOSTS=None))
     assert result.returncode != 0
     assert "ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_production_refuses_to_start_without_site_url_and_says_why():
+    result = manage("check", env=production_env(SITE_URL=None))
+    assert result.returncode != 0
+    assert "SITE_URL is not set" in result.stderr

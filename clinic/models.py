@@ -5,8 +5,10 @@ from __future__ import annotations
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 
 
 def validate_time_zone(value: str) -> None:
@@ -80,7 +82,15 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
-        indexes = [models.Index(fields=["clinic", "last_name", "first_name"])]
+        indexes = [
+            models.Index(fields=["clinic", "last_name", "first_name"]),
+            # The search's "name contains" (icontains is UPPER(col) LIKE UPPER('%word%')):
+            # trigram indexes on exactly those expressions (pg_trgm, clinic migration 0003).
+            GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"),
+                     name="patient_first_trgm_idx"),
+            GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"),
+                     name="patient_last_trgm_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET
 
 from clinic.models import Patient, Role
 from clinic.web import is_htmx, staff_required
-from plans.models import PlanStatus
+from plans.models import PlanStatus, PlanVersion
 from plans.selectors import plans_visible_to, plans_with_usage
+from sessions.models import TherapySession
 
-HOME_LIST_LIMIT = 200
+HOME_LIST_LIMIT = 50
 SEARCH_LIMIT = 20
 
 
@@ -29,10 +30,21 @@ def _today_bounds(clinic) -> tuple[dt.date, dt.datetime, dt.datetime]:
 
 
 def active_plans_today(user):
-    """The clinic's plans a therapist can log against today, with their usage (one query)."""
+    """Today's work at the front desk, with each plan's usage (one query): the active plans
+    this therapist has logged a session on today, and those whose first day is today.
+
+    Bounded by today's activity, never by the clinic's size: every other patient is one
+    search away. Both parts are index ranges (session_therapist_time_idx for today's
+    sessions, version_clinic_from_idx for the plans starting today).
+    """
     today, start, end = _today_bounds(user.clinic)
+    seen_today = TherapySession.objects.filter(
+        therapist=user, started_at__gte=start, started_at__lt=end).values("plan_id")
+    starting_today = PlanVersion.objects.filter(
+        clinic_id=user.clinic_id, valid_from=today).values("plan_id")
     return (
         plans_with_usage(plans_visible_to(user))
+        .filter(Q(pk__in=seen_today) | Q(pk__in=starting_today))
         .filter(status=PlanStatus.ACTIVE, current_version__valid_from__lte=today,
                 current_version__valid_until__gte=today)
         .annotate(sessions_today=Count(

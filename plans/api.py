@@ -152,7 +152,17 @@ class PlanListCreateView(generics.ListAPIView):
         return [IsChiropractor()] if self.request.method == "POST" else [IsClinicStaff()]
 
     def get_queryset(self):
-        return visible_plans(self.request)
+        # Filtered, counted and paged without the usage: counting sessions for every plan
+        # that matches (all of a clinic's active ones) before the LIMIT is what made this
+        # list grow with the clinic. list() adds the usage for the page's plans only.
+        return plans_visible_to(self.request.user).order_by(*TreatmentPlan._meta.ordering)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values_list("pk", flat=True))
+        plans = {p.pk: p for p in visible_plans(request).filter(pk__in=page)}
+        data = self.get_serializer([plans[pk] for pk in page if pk in plans], many=True).data
+        return self.get_paginated_response(data)
 
     @extend_schema(responses={200: PlanSerializer(many=True), **ERRORS(400, 401, 403)})
     def get(self, request, *args, **kwargs):

@@ -98,8 +98,8 @@ def plan_create(
         status=PlanStatus.ACTIVE,
     )
     version = PlanVersion.objects.create(
-        plan=plan, number=1, signed_by=prescriber, signed_at=timezone.now(),
-        reason="Initial prescription", **terms,
+        plan=plan, clinic_id=plan.clinic_id, number=1, signed_by=prescriber,
+        signed_at=timezone.now(), reason="Initial prescription", **terms,
     )
     plan.current_version = version
     plan.save(update_fields=["current_version"])
@@ -150,7 +150,8 @@ def plan_amend(
             raise ValidationError({"sessions_authorized": (
                 f"{used} sessions are already used; the plan cannot authorise fewer.")})
         version = PlanVersion.objects.create(
-            plan=locked, number=current.number + 1, signed_by=by, signed_at=timezone.now(),
+            plan=locked, clinic_id=locked.clinic_id, number=current.number + 1, signed_by=by,
+            signed_at=timezone.now(),
             reason=reason.strip(), **terms,
         )
         locked.current_version = version

@@ -10,6 +10,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.pagination import HistoryCursorPagination
 from clinic.api.permissions import IsChiropractor, IsClinicAdmin, IsClinicStaff, IsTherapist
 from clinic.api.schema import ERRORS
 from clinic.api.throttles import WriteRateThrottle
@@ -266,6 +267,10 @@ class TicketReassignView(APIView):
 class NotificationListView(generics.ListAPIView):
     serializer_class = NotificationSerializer
     queryset = Notification.objects.none()
+    # By cursor, newest first (notification_list_idx): a person's years of notifications
+    # cost nothing to page through.
+    pagination_class = HistoryCursorPagination
+    cursor_ordering = ("-created_at", "-id")
 
     def get_queryset(self):
         qs = notifications_for(self.request.user)
@@ -274,7 +279,7 @@ class NotificationListView(generics.ListAPIView):
         return qs
 
     @extend_schema(parameters=[OpenApiParameter("unread", bool, description="only unread")],
-                   responses={200: NotificationSerializer(many=True), **ERRORS(401)})
+                   responses={200: NotificationSerializer(many=True), **ERRORS(400, 401)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

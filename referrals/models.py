@@ -19,6 +19,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
+from clinic.models import Clinic
 from clinic.regions import labels
 from plans.models import PlanVersion, TreatmentPlan, region_array
 
@@ -31,6 +32,11 @@ class TicketStatus(models.TextChoices):
 
 
 class ConsultTicket(models.Model):
+    # The plan's clinic, copied here so every list is bounded by clinic first (one index
+    # range) and the table can be distributed by clinic (docs/SCALING.md). PostgreSQL sets it
+    # from the plan on INSERT (clinic/db.py ``clinic_from_parent``): it cannot disagree.
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+",
+                               db_index=False, editable=False)
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="tickets")
     # The version in force when the ticket was raised: what the therapist asked against.
     # Approval applies the change to the version in force at approval time, which may be later.
@@ -66,6 +72,13 @@ class ConsultTicket(models.Model):
         indexes = [
             models.Index(fields=["assigned_to", "status"]),
             models.Index(fields=["status", "due_at"]),
+            # Each list's filter and order: the inbox (due first), what a therapist raised,
+            # the clinic's list (newest first), the overdue ones on the admin's dashboard.
+            models.Index(fields=["assigned_to", "status", "due_at", "id"],
+                         name="ticket_inbox_idx"),
+            models.Index(fields=["raised_by", "-raised_at", "-id"], name="ticket_raised_idx"),
+            models.Index(fields=["clinic", "-raised_at", "-id"], name="ticket_clinic_new_idx"),
+            models.Index(fields=["clinic", "status", "due_at"], name="ticket_clinic_due_idx"),
         ]
         constraints = [
             # An open ticket carries no decision; a closed one says who closed it and when.
@@ -168,6 +181,10 @@ class Notification(models.Model):
     outbox = models.OneToOneField(Outbox, on_delete=models.PROTECT, related_name="notification")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="notifications")
+    # The recipient's clinic (null for a clinic-less superuser), set by PostgreSQL on INSERT
+    # (clinic/db.py ``clinic_from_parent``): the table is bounded and distributable by clinic.
+    clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, null=True,
+                               related_name="+", db_index=False, editable=False)
     kind = models.CharField(max_length=32, choices=NotificationKind.choices)
     message = models.TextField()
     ticket = models.ForeignKey(ConsultTicket, on_delete=models.PROTECT, null=True, blank=True,
@@ -179,7 +196,11 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            # The list by cursor: newest first, ties broken by id.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_list_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}"

@@ -43,7 +43,7 @@ from referrals.services import (
     ticket_withdraw,
 )
 
-LIST_LIMIT = 200
+LIST_LIMIT = 50  # a page shows this many at most: its cost is what it shows
 PLAN_ENDING_DAYS = 7
 ACTIVITY_SHOWN = 15
 

@@ -10,6 +10,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.pagination import HistoryCursorPagination
 from clinic.api.permissions import IsClinicStaff, IsTherapist
 from clinic.api.schema import ERRORS, PlanViolationSerializer
 from clinic.api.throttles import WriteRateThrottle
@@ -139,7 +140,8 @@ class AddendumCreateSerializer(serializers.Serializer):
 
 
 def sessions_visible_to(user):
-    return (TherapySession.objects.filter(plan__clinic_id=user.clinic_id)
+    # The session's own clinic column: one index range, no join to the plans to filter.
+    return (TherapySession.objects.filter(clinic_id=user.clinic_id)
             .select_related("plan", "plan_version", "therapist", "void")
             .prefetch_related("addenda"))
 
@@ -169,6 +171,10 @@ class SessionListCreateView(generics.ListAPIView):
     queryset = TherapySession.objects.none()
     filterset_class = SessionFilter
     throttle_classes = [WriteRateThrottle]
+    # By cursor, newest first: a page is an index range (session_clinic_time_idx, or the
+    # plan's (plan, started_at) one with ?plan=), whatever the clinic's history.
+    pagination_class = HistoryCursorPagination
+    cursor_ordering = ("-started_at", "-id")
 
     def get_permissions(self):
         return [IsTherapist()] if self.request.method == "POST" else [IsClinicStaff()]

@@ -129,7 +129,8 @@ def _check_and_write(*, plan, therapist, started_at, now, week, duration_minutes
     if violations:
         return PlanViolation(violations)
     session = TherapySession.objects.create(
-        plan=locked, plan_version=version, therapist=therapist, started_at=started_at,
+        plan=locked, clinic_id=locked.clinic_id, plan_version=version, therapist=therapist,
+        started_at=started_at,
         duration_minutes=duration_minutes, regions=regions, techniques=techniques, **notes)
     # One session left: the prescriber hears at once (outbox row, sent after commit).
     check_plan_after_session(plan=locked, sessions_used=usage.sessions_used + 1, now=now)

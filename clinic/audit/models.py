@@ -76,6 +76,9 @@ class AuditEntry(models.Model):
             models.Index(fields=["clinic", "patient_id", "id"], name="audit_patient_idx"),
             models.Index(fields=["clinic", "actor", "id"], name="audit_actor_idx"),
             models.Index(fields=["clinic", "at"], name="audit_at_idx"),
+            # The trail's other filters, each read newest first through its own range.
+            models.Index(fields=["clinic", "action", "id"], name="audit_action_idx"),
+            models.Index(fields=["clinic", "actor_username", "id"], name="audit_username_idx"),
         ]
 
     def __str__(self) -> str:

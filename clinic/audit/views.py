@@ -6,7 +6,6 @@ import csv
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -20,6 +19,9 @@ from clinic.audit.net import client_ip, request_id
 from clinic.audit.selectors import audit_entries
 from clinic.audit.services import audit_record
 from clinic.audit.targets import audited
+
+PAGE_SIZE = 100
+COUNT_CAP = 1000  # "1000+": a count that costs the same in the trail's tenth year
 
 CSV_COLUMNS = ["at", "actor", "role", "action", "object_type", "object_id", "object_version",
                "patient", "ip", "outcome", "status", "method", "path", "request_id"]
@@ -74,11 +76,21 @@ def audit_page(request):
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
         return response
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    # Keyset paging: "Older" continues below the last id shown (?before=), an index range
+    # of the trail; page numbers would need an OFFSET and a COUNT(*) over every entry.
+    before = request.GET.get("before", "")
+    newest_first = entries.filter(id__lt=int(before)) if before.isdigit() else entries
+    rows = list(newest_first[:PAGE_SIZE + 1])
+    older = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
+    rows = rows[:PAGE_SIZE]
+    count = entries.order_by().values("pk")[:COUNT_CAP + 1].count()
     query = request.GET.copy()
+    query.pop("before", None)
     query.pop("page", None)
     return TemplateResponse(request, "audit/list.html", {
-        "form": form, "page": page, "query": query.urlencode(),
+        "form": form, "entries": rows, "older": older, "is_first": not before.isdigit(),
+        "count": min(count, COUNT_CAP), "count_capped": count > COUNT_CAP,
+        "query": query.urlencode(),
         "base_template": _layout(), "csv_query": (query.urlencode() + "&" if query else ""),
     })
 

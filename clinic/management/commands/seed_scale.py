@@ -42,11 +42,11 @@ from django.utils import timezone
 from clinic.audit.services import HASHED_FIELDS, entry_hash
 from clinic.models import Clinic, Role, User
 
-FIRST = ("Ava Ben Chloe Daniel Emma Felix Grace Hugo Isla Jack Kai Lena Mila Noah Olive Paul "
+_FIRST = ("Ava Ben Chloe Daniel Emma Felix Grace Hugo Isla Jack Kai Lena Mila Noah Olive Paul "
          "Quinn Rosa Sami Tara Umar Vera Will Xena Yara Zane Aisha Bruno Carmen Dmitri Elena "
          "Farah Goran Hana Ivan Jun Kenji Lucia Mateo Nadia Omar Priya Rafael Sofia Tomas "
-         "Ursula Viktor Wen Yusuf Zofia").split()
-LAST = ("Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson "
+         "Ursula Viktor Wen Yusuf Zofia")
+_LAST = ("Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson "
         "Evans Walker White Roberts Green Hall Wood Jackson Clarke Patel Khan Lewis James "
         "Phillips Mason Mitchell Rose Davis Rodriguez Cox Alexander Garcia Campbell Clark "
         "Young Allen King Scott Baker Adams Hill Moore Murphy Morgan Cooper Ward Reyes Kim "
@@ -60,7 +60,8 @@ LAST = ("Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright
         "Bose Sato Suzuki Takahashi Watanabe Ito Yamamoto Nakamura Kobayashi Kato Yoshida "
         "Yamada Sasaki Park Choi Jung Kang Cho Yoon Jang Lim Han Oh Seo Shin Kwon Hwang Ahn "
         "Song Ryu Hong O'Brien O'Connor Byrne Ryan Walsh Doyle Kelly McCarthy Murray Quinn "
-        "Lynch Burke Nolan Keane Brennan Dunne Farrell Foley Hayes Kavanagh").split()
+        "Lynch Burke Nolan Keane Brennan Dunne Farrell Foley Hayes Kavanagh")
+FIRST, LAST = _FIRST.split(), _LAST.split()
 
 REGION_SETS = ("{cervical}", "{cervical,thoracic}", "{lumbar}", "{lumbar,sacral}",
                "{shoulder_left,shoulder_right}", "{thoracic,lumbar}", "{leg_left,leg_right}")
@@ -182,8 +183,8 @@ class Command(BaseCommand):
                  "patients": patient_ids})
             sql("""
                 ALTER TABLE seed_plan
-                  ADD COLUMN valid_from date, ADD COLUMN valid_until date, ADD COLUMN plan_id bigint,
-                  ADD COLUMN version_id bigint""")
+                  ADD COLUMN valid_from date, ADD COLUMN valid_until date,
+                  ADD COLUMN plan_id bigint, ADD COLUMN version_id bigint""")
             sql("""
                 UPDATE seed_plan SET
                   valid_from = CASE WHEN active THEN %(today)s::date - (14 + g %% 40)::int

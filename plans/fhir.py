@@ -352,11 +352,11 @@ SESSIONS_PER_BUNDLE = 100
 
 def plan_fhir_bundle(*, plan: TreatmentPlan, now: dt.datetime | None = None,
                      after: TherapySession | None = None,
-                     page_size: int = SESSIONS_PER_BUNDLE,
+                     page_size: int | None = None,
                      links: tuple[str, str] | None = None) -> dict:
     """The plan as a FHIR R4 Bundle (collection), ready to render as JSON.
 
-    Sessions come oldest first, ``page_size`` of them per bundle, starting after the session
+    Sessions come oldest first, ``page_size`` (default ``SESSIONS_PER_BUNDLE``) per bundle, starting after the session
     ``after`` (None: from the first). Every bundle holds the plan's other resources too
     (Patient, Practitioners, CarePlan, ServiceRequests, Tasks), so its references resolve
     within it. ``links`` is ``(self_url, next_url_prefix)``: the bundle then carries
@@ -368,6 +368,7 @@ def plan_fhir_bundle(*, plan: TreatmentPlan, now: dt.datetime | None = None,
             .select_related("clinic", "patient", "prescriber", "current_version")
             .get(pk=plan.pk))
     versions = list(plan.versions.select_related("signed_by").order_by("number"))
+    page_size = page_size or SESSIONS_PER_BUNDLE
     page = plan.sessions.order_by("started_at", "id")
     if after is not None:  # keyset: (started_at, id) past the last one sent, an index range
         page = page.filter(Q(started_at__gt=after.started_at)

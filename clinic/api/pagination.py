@@ -33,7 +33,7 @@ class HistoryCursorPagination(CursorPagination):
     max_page_size = 200
     ordering = ("-id",)
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def _paginate(self, queryset, request, view=None):
         ordering = getattr(view, "cursor_ordering", None)
         if ordering:
             self.ordering = ordering
@@ -44,10 +44,20 @@ class HistoryCursorPagination(CursorPagination):
             self.capped_count = capped.count()
         return super().paginate_queryset(queryset, request, view)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model  # decode_cursor checks a position against its field
+        return self._paginate(queryset, request, view)
+
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
-        except Exception as exc:  # DRF raises NotFound("Invalid cursor")
+            cursor = super().decode_cursor(request)  # DRF raises NotFound("Invalid cursor")
+            if cursor is not None and cursor.position is not None:
+                # A well-formed cursor whose position is not a value of the ordering field
+                # (made by hand) would fail in the query: refuse it here, as a 400.
+                field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
+                field.to_python(cursor.position)
+            return cursor
+        except Exception as exc:
             raise ValidationError({"cursor": ["Invalid cursor: follow the next or previous "
                                               "link of a page."]}) from exc
 

@@ -173,6 +173,8 @@ class Command(BaseCommand):
 
             # One plan each. Active ones run from a few weeks ago to two months ahead; the
             # others are completed, each with a ~2-month window somewhere in the past year.
+            # Inside a caller's transaction (a test) ON COMMIT has not come yet: drop them first.
+            sql("DROP TABLE IF EXISTS seed_plan; DROP TABLE IF EXISTS seed_note")
             sql("""
                 CREATE TEMP TABLE seed_plan ON COMMIT DROP AS
                 SELECT g, p.id AS patient_id,
@@ -300,23 +302,24 @@ class Command(BaseCommand):
                  "nt": max(len(made), 1), "people": chiros + therapists + admins,
                  "npeople": len(chiros) + len(therapists) + len(admins),
                  "n": counts["notifications"] if made else 0, "now": now})
+            key = f"seed-{clinic.pk}-{now:%Y%m%d%H%M%S%f}-"  # unique per run: runs add up
             sql("""
                 INSERT INTO referrals_outbox (kind, dedupe_key, recipient_id, ticket_id, plan_id,
                     subject, message, email_body, status, attempts, last_error, created_at,
                     next_attempt_at, sent_at)
-                SELECT 'ticket_decided', 'seed-' || %(clinic)s || '-' || g, recipient_id,
+                SELECT 'ticket_decided', %(key)s || g, recipient_id,
                        ticket_id, plan_id, 'Consult ticket decided',
                        'Your consult ticket was decided.', 'A consult ticket was decided.',
                        'sent', 1, '', at, at, at
-                  FROM seed_note ORDER BY g""", {"clinic": clinic.pk})
+                  FROM seed_note ORDER BY g""", {"key": key})
             sql("""
                 INSERT INTO referrals_notification (outbox_id, recipient_id, kind, message,
                     ticket_id, plan_id, created_at, read_at)
                 SELECT o.id, o.recipient_id, o.kind, o.message, o.ticket_id, o.plan_id,
                        o.created_at, CASE WHEN n.g %% 4 = 0 THEN NULL ELSE o.created_at END
                   FROM seed_note n
-                  JOIN referrals_outbox o ON o.dedupe_key = 'seed-' || %(clinic)s || '-' || n.g
-                 ORDER BY n.g""", {"clinic": clinic.pk})
+                  JOIN referrals_outbox o ON o.dedupe_key = %(key)s || n.g
+                 ORDER BY n.g""", {"key": key})
             self._say(clinic, f"{cursor.rowcount:,} notifications", t0)
 
             staff_names = dict(User.objects.filter(clinic=clinic).values_list("id", "username"))

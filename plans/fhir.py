@@ -356,13 +356,13 @@ def plan_fhir_bundle(*, plan: TreatmentPlan, now: dt.datetime | None = None,
                      links: tuple[str, str] | None = None) -> dict:
     """The plan as a FHIR R4 Bundle (collection), ready to render as JSON.
 
-    Sessions come oldest first, ``page_size`` (default ``SESSIONS_PER_BUNDLE``) per bundle, starting after the session
-    ``after`` (None: from the first). Every bundle holds the plan's other resources too
-    (Patient, Practitioners, CarePlan, ServiceRequests, Tasks), so its references resolve
-    within it. ``links`` is ``(self_url, next_url_prefix)``: the bundle then carries
-    ``Bundle.link`` "self" and, when sessions remain, "next" (``next_url_prefix`` + the last
-    session's id). Five queries whatever the number of versions, sessions, addenda and
-    tickets.
+    Sessions come oldest first, ``page_size`` (default ``SESSIONS_PER_BUNDLE``) per
+    bundle, starting after the session ``after`` (None: from the first). Every bundle
+    holds the plan's other resources too (Patient, Practitioners, CarePlan,
+    ServiceRequests, Tasks), so its references resolve within it. ``links`` is
+    ``(self_url, next_url_prefix)``: the bundle then carries ``Bundle.link`` "self" and,
+    when sessions remain, "next" (``next_url_prefix`` + the last session's id). Five
+    queries whatever the number of versions, sessions, addenda and tickets.
     """
     plan = (TreatmentPlan.objects
             .select_related("clinic", "patient", "prescriber", "current_version")

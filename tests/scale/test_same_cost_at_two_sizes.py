@@ -50,7 +50,8 @@ def query_counts(fill: dict) -> dict[str, int]:
         url = path.format(**fill)
         if url.startswith("/api/"):
             client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+            token = Token.objects.get_or_create(user=user)[0].key
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         else:
             client = Client()
             client.force_login(user)

@@ -188,7 +188,7 @@ def report(result: dict, baseline: dict | None, max_growth: float, max_log: floa
     ok = True
     header = f"{'request':40}{'ms':>9}{'x me':>8}"
     if baseline:
-        header += f"{'demo x':>9}{'growth':>9}"
+        header += f"{'base x':>9}{'growth':>9}"
     print(header)
     for name, row in result.items():
         line = f"{name:40}{row['ms']:>9.1f}{row['ratio']:>7.1f}x"

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from clinic.audit.models import AuditEntry
 from clinic.audit.services import chain_ids, verify_chain
 from clinic.models import Clinic, Patient, User
 from plans.models import PlanStatus, TreatmentPlan
@@ -72,3 +73,13 @@ def test_seeded_staff_sign_in_with_the_password(seeded):
                                                 "password": "a-long-test-password"})
     assert response.status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_audit_times_rise_with_the_chain_as_real_entries_do(seeded, settings):
+    # Again, on top of the first run: the second run's history comes after the first's.
+    call_command("seed_scale", "--small", "--audit", "500", "--password",
+                 "a-long-test-password", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    times = list(AuditEntry.objects.filter(clinic=seeded).order_by("id")
+                 .values_list("at", flat=True))
+    assert len(times) >= 10_500
+    assert times == sorted(times)

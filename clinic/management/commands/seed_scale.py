@@ -1,7 +1,7 @@
 """``manage.py seed_scale``: a clinic after years of use, for the scale benchmark (issue 10).
 
-Makes the demo data first (``seed_demo``, same ``--password``), then fills **Demo Clinic** (and,
-with ``--clinics N``, N-1 more clinics named "Scale Clinic 2".. with their own staff) with
+Fills **Demo Clinic** (and, with ``--clinics N``, N-1 more clinics named "Scale Clinic 2"..
+with their own staff), then runs ``seed_demo`` (same ``--password``), with
 history: patients with a plan each (about 10 % active, the rest completed), sessions spread
 over the past year, a few voids, consult tickets (mostly decided, a few open, some of those
 overdue), in-app notifications, and an audit trail that is mostly reads.
@@ -19,8 +19,11 @@ not append-only; their versions are), as plans.services does too.
 The audit trail stays a valid hash chain per clinic: the seeded entries continue each
 clinic's chain from its head, read under the chain's advisory lock (as audit_record does),
 with the same canonical hash (clinic.audit.services.entry_hash), so ``manage.py audit_verify``
-passes afterwards. Their ``at`` times run from a year ago to just before the seed, which
-matches id order; entries written after the seed have later times again.
+passes afterwards. Their ``at`` times run from a year ago (or from the chain's newest entry,
+if younger) to the moment of the seed, rising with their ids as real entries do (the trail's
+date filters rely on it); entries written after the seed have later times again. That is why
+the staff are bulk-created, without the permission-change entries a sign-up writes (dated
+now, they would come before the history in the chain), and ``seed_demo`` runs last.
 
 Refuses to run with DEBUG off: this is test data, never for a production database.
 """
@@ -103,12 +106,14 @@ class Command(BaseCommand):
             if value < (1 if name in ("patients", "therapists", "chiropractors") else 0):
                 raise CommandError(f"--{name} is too small.")
         started = time.monotonic()
-        call_command("seed_demo", password=password, stdout=self.stdout)
         password_hash = make_password(password)  # once: hashing is slow by design
+        self._demo_staff(password_hash)
         for index in range(1, clinics + 1):
             name = "Demo Clinic" if index == 1 else f"Scale Clinic {index}"
             clinic, _ = Clinic.objects.get_or_create(name=name)
             self._clinic(clinic, index, counts, active_share, password_hash)
+        # Last: its own audit entries (if any) are "now", after the seeded history.
+        call_command("seed_demo", password=password, stdout=self.stdout)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh statistics, as autovacuum would make later
         self.stdout.write(self.style.SUCCESS(
@@ -121,6 +126,31 @@ class Command(BaseCommand):
     def _say(self, clinic: Clinic, what: str, since: float) -> None:
         self.stdout.write(f"  {clinic.name}: {what} ({time.monotonic() - since:.1f} s)")
 
+    @staticmethod
+    def _make_staff(clinic: Clinic, wanted: list[tuple[str, str, str, str]],
+                    password_hash: str) -> None:
+        """Users (username, role, first, last) of ``clinic``; existing ones are kept.
+
+        Bulk-created, so without the permission-change audit entries a sign-up writes: those
+        would be dated now, ahead of the year of history seeded after them in the chain,
+        and each clinic's chain must keep its times rising with its ids (the trail's date
+        filters rely on it, clinic.audit.selectors)."""
+        User.objects.bulk_create([
+            User(username=username, role=role, clinic=clinic, password=password_hash,
+                 first_name=first, last_name=last, email=f"{username}@example.com",
+                 is_staff=role == Role.ADMIN)
+            for username, role, first, last in wanted], ignore_conflicts=True)
+
+    def _demo_staff(self, password_hash: str) -> None:
+        """seed_demo's people, made first the same way (seed_demo, run last, finds them with
+        nothing to change and sets their password)."""
+        from clinic.management.commands.seed_demo import STAFF
+
+        for name in {clinic for *_rest, clinic in STAFF}:
+            clinic, _ = Clinic.objects.get_or_create(name=name)
+            self._make_staff(clinic, [(u, role, first, last) for u, role, first, last, c
+                                      in STAFF if c == name], password_hash)
+
     def _staff(self, clinic: Clinic, index: int, counts: dict, password_hash: str):
         """The clinic's staff: existing ones kept, more therapists and chiropractors added."""
         prefix = "" if index == 1 else f"c{index}_"
@@ -132,11 +162,9 @@ class Command(BaseCommand):
                    for i in range(1, counts["chiropractors"] + 1)]
         wanted += [(f"{prefix}scale_therapist{i}", Role.THERAPIST)
                    for i in range(1, counts["therapists"] + 1)]
-        for n, (username, role) in enumerate(wanted):
-            User.objects.get_or_create(username=username, defaults={
-                "role": role, "clinic": clinic, "password": password_hash,
-                "first_name": FIRST[n % len(FIRST)], "last_name": LAST[(n * 7) % len(LAST)],
-                "email": f"{username}@example.com", "is_staff": role == Role.ADMIN})
+        self._make_staff(clinic, [(username, role, FIRST[n % len(FIRST)],
+                                   LAST[(n * 7) % len(LAST)])
+                                  for n, (username, role) in enumerate(wanted)], password_hash)
         staff = User.objects.filter(clinic=clinic, is_active=True).order_by("id")
         by_role = {role: [u.pk for u in staff if u.role == role] for role in Role.values}
         return by_role
@@ -339,8 +367,14 @@ class Command(BaseCommand):
         # audit_record reads it: nobody can append in between and fork the chain.
         cursor.execute("SELECT plankeeper_audit_head(%s)", [clinic.pk])
         prev = cursor.fetchone()[0]
+        # Times rise along the chain: a year back, or just after the chain's newest entry
+        # when it is younger (a second run fills the time since the first).
+        cursor.execute("SELECT max(at) FROM audit_auditentry WHERE clinic_id = %s", [clinic.pk])
+        head_at = cursor.fetchone()[0]
         first = now - dt.timedelta(days=365)
-        step = (now - dt.timedelta(minutes=1) - first) / n
+        if head_at is not None and head_at >= first:
+            first = head_at + dt.timedelta(milliseconds=1)
+        step = max(now - first, dt.timedelta(0)) / n
         columns = [f for f in HASHED_FIELDS] + ["prev_hash", "hash"]
         buffer = io.StringIO()
         entry = SimpleNamespace(detail={}, object_version=None, request_id="", clinic_id=clinic.pk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -11,6 +13,8 @@ from clinic.api.permissions import IsClinicAdmin
 from clinic.api.schema import ERRORS
 from clinic.audit.models import Action, AuditEntry
 from clinic.audit.selectors import audit_entries
+
+EARLIEST, LATEST = dt.date(1970, 1, 1), dt.date(9998, 12, 31)
 
 
 class AuditFilterForm(forms.Form):
@@ -24,6 +28,9 @@ class AuditFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("since", "until"):  # the day after "until" must still be a date
+            if data.get(name) and not EARLIEST <= data[name] <= LATEST:
+                self.add_error(name, f"A date from {EARLIEST} to {LATEST}.")  # drops it
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", "The end date is before the start date.")
         return data

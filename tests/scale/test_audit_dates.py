@@ -36,3 +36,10 @@ def test_a_date_range_returns_exactly_the_entries_of_those_days(settings, since,
                 if (since_day is None or e.at.astimezone(dt.UTC).date() >= since_day)
                 and (until_day is None or e.at.astimezone(dt.UTC).date() <= until_day)]
     assert got == expected
+
+
+@pytest.mark.parametrize("query", ["until=9999-12-31", "since=0001-01-01"])
+def test_a_date_at_the_end_of_the_calendar_is_a_400_naming_it(api, clinic_admin, query):
+    response = api(clinic_admin).get(f"/api/audit/?{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] in str(response.json())

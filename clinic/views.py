@@ -17,7 +17,7 @@ from clinic.models import Patient, Role
 from clinic.web import is_htmx, staff_required
 from plans.models import PlanStatus, PlanVersion
 from plans.selectors import plans_visible_to, plans_with_usage
-from sessions.models import TherapySession
+from sessions.selectors import plan_ids_logged_by
 
 HOME_LIST_LIMIT = 50
 SEARCH_LIMIT = 20
@@ -38,8 +38,7 @@ def active_plans_today(user):
     sessions, version_clinic_from_idx for the plans starting today).
     """
     today, start, end = _today_bounds(user.clinic)
-    seen_today = TherapySession.objects.filter(
-        therapist=user, started_at__gte=start, started_at__lt=end).values("plan_id")
+    seen_today = plan_ids_logged_by(user, start=start, end=end)
     starting_today = PlanVersion.objects.filter(
         clinic_id=user.clinic_id, valid_from=today).values("plan_id")
     return (

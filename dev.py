@@ -56,6 +56,9 @@ def app_env() -> dict:
 def demo(args: list[str]) -> None:
     install("")
     env = app_env()
+    # Embedded server: the app runs as a role that may only append to the audit trail
+    # (migrate runs as the owner); the tests keep one role, since they create databases.
+    env.setdefault("EMBEDDED_APP_ROLE", "1")
     run(PYTHON, "manage.py", "migrate", "--no-input", env=env)
     run(PYTHON, "manage.py", "seed_demo", *args, env=env)
     print("\nPlan-keeper runs at http://127.0.0.1:8000/  (Ctrl+C stops it)\n", flush=True)

@@ -63,7 +63,7 @@ class StaffAdmin(ClinicScopedAdmin, UserAdmin):
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
-    list_display = ["name", "timezone"]
+    list_display = ["name", "timezone", "care_team_only"]
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

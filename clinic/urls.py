@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("api/", include("clinic.api.urls")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("clinic.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("audit/", include("clinic.audit.urls")),
     path("", include("clinic.web_urls")),

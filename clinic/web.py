@@ -10,10 +10,11 @@ from __future__ import annotations
 import functools
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 
+from clinic.errors import DomainError
 from clinic.models import Role
 
 
@@ -68,3 +69,18 @@ def render_outcome(request, template: str, context: dict, status: int):
     response = render(request, template, context, status=page_status(request, status))
     response["X-Outcome-Status"] = str(status)
     return response
+
+
+def service_errors_on(form, exc: ValidationError | DomainError) -> int:
+    """Put a service's refusal on the form that collected the input; return the page's status.
+
+    Bad input (``ValidationError``): each field's message goes under that field, a message about
+    another field or several goes above the form; 400. A refusal by a rule (``DomainError``,
+    e.g. a ticket already decided): its sentence goes above the form, with its status (409).
+    """
+    if isinstance(exc, DomainError):
+        form.add_error(None, exc.detail)
+        return exc.status_code
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+    return 400

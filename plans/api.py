@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -16,7 +15,7 @@ from clinic.api.schema import ERRORS
 from clinic.api.throttles import WriteRateThrottle
 from clinic.models import Patient
 from clinic.regions import REGION_CHOICES
-from plans.models import EXPIRED, PlanStatus, PlanVersion, TreatmentPlan
+from plans.models import EXPIRED, PlanStatus, PlanVersion, TreatmentPlan, effective_status_q
 from plans.selectors import plans_visible_to, plans_with_usage
 from plans.services import plan_amend, plan_create, plan_set_status
 from plans.validation import (
@@ -60,7 +59,8 @@ class PlanVersionSerializer(serializers.ModelSerializer):
         model = PlanVersion
         fields = ["number", "regions", "avoid_regions", "session_minutes", "sessions_authorized",
                   "sessions_per_week", "techniques", "valid_from", "valid_until", "diagnosis",
-                  "notes", "reason", "signed_by", "signed_by_name", "signed_at"]
+                  "notes", "goals", "client_summary", "reason", "signed_by", "signed_by_name",
+                  "signed_at"]
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -97,6 +97,11 @@ class PlanTermsSerializer(serializers.Serializer):
     avoid_regions = region_list(required=False)
     diagnosis = serializers.CharField(required=False, allow_blank=True, max_length=500)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    goals = serializers.CharField(required=False, allow_blank=True, max_length=2_000,
+                                  help_text="The chiropractor's aim for the plan.")
+    client_summary = serializers.CharField(
+        required=False, allow_blank=True, max_length=1_000,
+        help_text="A sentence meant for the client: why the plan is what it is for now.")
 
 
 class PlanCreateSerializer(PlanTermsSerializer):
@@ -105,6 +110,10 @@ class PlanCreateSerializer(PlanTermsSerializer):
 
 class PlanAmendSerializer(PlanTermsSerializer):
     reason = serializers.CharField(max_length=2000)
+    based_on_version = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False,
+        help_text="The number of the version this change was drawn from. If another version "
+                  "was signed since, the answer is 409 plan_changed, naming what changed.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,12 +139,10 @@ class PlanFilter(django_filters.FilterSet):
         fields = ["patient", "status"]
 
     def filter_status(self, qs, name, value):
-        today = timezone.localdate()
-        if value == EXPIRED:
-            return qs.filter(status=PlanStatus.ACTIVE, current_version__valid_until__lt=today)
-        if value == PlanStatus.ACTIVE:
-            return qs.filter(Q(status=value) & Q(current_version__valid_until__gte=today))
-        return qs.filter(status=value)
+        # The clinic's today, as each plan's own "status" field says (not the server's date).
+        clinic = self.request.user.clinic
+        today = timezone.localdate(timezone=clinic.tz) if clinic else timezone.localdate()
+        return qs.filter(effective_status_q(value, today))
 
 
 def visible_plans(request):
@@ -152,17 +159,9 @@ class PlanListCreateView(generics.ListAPIView):
         return [IsChiropractor()] if self.request.method == "POST" else [IsClinicStaff()]
 
     def get_queryset(self):
-        # Filtered, counted and paged without the usage: counting sessions for every plan
-        # that matches (all of a clinic's active ones) before the LIMIT is what made this
-        # list grow with the clinic. list() adds the usage for the page's plans only.
-        return plans_visible_to(self.request.user).order_by(*TreatmentPlan._meta.ordering)
-
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values_list("pk", flat=True))
-        plans = {p.pk: p for p in visible_plans(request).filter(pk__in=page)}
-        data = self.get_serializer([plans[pk] for pk in page if pk in plans], many=True).data
-        return self.get_paginated_response(data)
+        # The usage is a column of the plan row (kept by PostgreSQL triggers): filtering,
+        # counting and paging cost the same whatever the plans' histories.
+        return visible_plans(self.request)
 
     @extend_schema(responses={200: PlanSerializer(many=True), **ERRORS(400, 401, 403)})
     def get(self, request, *args, **kwargs):
@@ -219,7 +218,9 @@ class PlanAmendView(APIView):
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
         reason = changes.pop("reason")
-        version = plan_amend(plan=plan, by=request.user, reason=reason, changes=changes)
+        based_on = changes.pop("based_on_version", None)
+        version = plan_amend(plan=plan, by=request.user, reason=reason, changes=changes,
+                             based_on_version=based_on)
         return Response(PlanVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 

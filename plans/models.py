@@ -3,7 +3,7 @@
 A plan is the prescription's identity and life cycle (patient, prescriber, status). What it
 allows lives in ``PlanVersion`` rows: each is signed by a chiropractor and never changes
 (PostgreSQL refuses UPDATE and DELETE on them); an amendment is a new version. Sessions are
-bound to the version in force when they were logged.
+bound to the version in force on their day.
 """
 
 from __future__ import annotations
@@ -30,6 +30,32 @@ class PlanStatus(models.TextChoices):
 # Shown, never stored: an active plan whose last valid day has passed in the clinic's zone.
 EXPIRED = "expired"
 
+# A plan "ends soon" when its last valid day is today or within this many days after it
+# (days counted in the clinic's zone): the admin's home lists it and its prescriber is told.
+PLAN_ENDING_DAYS = 7
+
+
+def sessions_left(authorized: int, used: int) -> int:
+    """Authorised sessions not yet used (never below zero: a plan reduced under its usage)."""
+    return max(authorized - used, 0)
+
+
+def ending_soon_q(today: dt.date) -> models.Q:
+    """Plans whose version in force ends soon on ``today`` (see ``PLAN_ENDING_DAYS``); the same
+    rule as ``TreatmentPlan.ends_soon``, for a query."""
+    return models.Q(current_version__valid_until__gte=today,
+                    current_version__valid_until__lte=today + dt.timedelta(days=PLAN_ENDING_DAYS))
+
+
+def effective_status_q(status: str, today: dt.date) -> models.Q:
+    """Plans whose ``effective_status(today)`` is ``status``; ``today`` is the clinic's date
+    (``local_today``), as a plan expires at the end of its last valid day where the clinic is."""
+    if status == EXPIRED:
+        return models.Q(status=PlanStatus.ACTIVE, current_version__valid_until__lt=today)
+    if status == PlanStatus.ACTIVE:
+        return models.Q(status=PlanStatus.ACTIVE, current_version__valid_until__gte=today)
+    return models.Q(status=status)
+
 
 def region_array(**kwargs) -> ArrayField:
     return ArrayField(models.CharField(max_length=32, choices=REGION_CHOICES), **kwargs)
@@ -45,6 +71,11 @@ class TreatmentPlan(models.Model):
     # transaction that creates the version, so readers never need a "latest version" subquery.
     current_version = models.OneToOneField("PlanVersion", on_delete=models.PROTECT, null=True,
                                            related_name="+")
+    # The plan's usage, kept on its row so that neither a session log nor a page counts the
+    # plan's history: non-voided sessions, counted by PostgreSQL as each session or void is
+    # inserted (sessions/migrations/0004), under this row's lock (sessions.services).
+    sessions_used = models.PositiveIntegerField(default=0)
+    last_session_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,11 +95,19 @@ class TreatmentPlan(models.Model):
 
     @property
     def sessions_remaining(self) -> int:
-        """Authorised sessions not yet used (needs ``sessions_used`` from plans_with_usage)."""
-        return max(self.current_version.sessions_authorized - self.sessions_used, 0)
+        """Authorised sessions (of the version in force) not yet used."""
+        return sessions_left(self.current_version.sessions_authorized, self.sessions_used)
+
+    def ends_soon(self, on: dt.date | None = None) -> bool:
+        """Its last valid day is ``on`` (the clinic's today) or at most ``PLAN_ENDING_DAYS``
+        days later; a plan already past it has expired instead."""
+        on = on or self.local_today()
+        until = self.current_version.valid_until
+        return on <= until <= on + dt.timedelta(days=PLAN_ENDING_DAYS)
 
     def effective_status(self, on: dt.date | None = None) -> str:
-        """The stored status, or "expired" for an active plan past its last valid day."""
+        """The stored status, or "expired" for an active plan past its last valid day
+        (``on``: the clinic's today; ``effective_status_q`` is the same rule for a query)."""
         on = on or self.local_today()
         version = self.current_version
         if self.status == PlanStatus.ACTIVE and version and on > version.valid_until:
@@ -96,7 +135,12 @@ class PlanVersion(models.Model):
     valid_from = models.DateField()
     valid_until = models.DateField()
     diagnosis = models.CharField(max_length=500, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True)  # for the therapists; never shown to the client
+    # The chiropractor's aim for the plan, and a sentence meant for the client ("why we are
+    # working on your neck for now"): the therapist reads it out with a refusal, and it is the
+    # heart of the client's printed summary.
+    goals = models.TextField(blank=True)
+    client_summary = models.TextField(blank=True)
     reason = models.TextField(blank=True)  # why this version differs from the previous one
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="signed_plan_versions")

@@ -1,17 +1,13 @@
-"""Reads of plans: what a person may see, and how much of a plan is used."""
+"""Reads of plans: what a person may see, the plan a write locks, the version in force on a day."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
-from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Q, QuerySet
 
-from clinic.models import Clinic, User
+from clinic.models import User
 from plans.models import PlanVersion, TreatmentPlan
-from plans.rules import PlanUsage, week_bounds
 
 
 def plans_visible_to(user: User) -> QuerySet[TreatmentPlan]:
@@ -21,98 +17,59 @@ def plans_visible_to(user: User) -> QuerySet[TreatmentPlan]:
     return TreatmentPlan.objects.filter(clinic_id=user.clinic_id)
 
 
-def plans_with_usage(qs: QuerySet[TreatmentPlan], *, at: dt.datetime | None = None):
-    """Annotate ``sessions_used`` (voided sessions do not count) in the same query."""
+def plans_with_usage(qs: QuerySet[TreatmentPlan]) -> QuerySet[TreatmentPlan]:
+    """Plans with what a list or card shows of them loaded in the same query.
+
+    Usage (``sessions_used``, ``last_session_at``) is a column of the plan row itself, kept
+    by the session writes, so this costs the same for a plan with 5 or 5,000 sessions.
+    """
     return qs.select_related(
         "clinic", "patient", "prescriber", "current_version", "current_version__signed_by"
-    ).annotate(
-        sessions_used=Count("sessions", filter=Q(sessions__void__isnull=True), distinct=True),
-    ).order_by(*TreatmentPlan._meta.ordering)  # Meta.ordering is dropped from GROUP BY queries
+    )
 
 
-# The hottest query of the app (every session log runs it under the plan's lock), written
-# out once: the ORM spends longer compiling the filtered aggregate than PostgreSQL running it.
-# {plan} is the plan's id: a parameter here, the locked row's column in plan_locked below.
-_USAGE = """
-    SELECT COUNT(*) AS used,
-           COUNT(*) FILTER (WHERE s.started_at >= %s AND s.started_at < %s) AS this_week
-      FROM therapy_sessions_therapysession s
-     WHERE s.plan_id = {plan}
-       AND NOT EXISTS (SELECT 1 FROM therapy_sessions_sessionvoid v WHERE v.session_id = s.id)
-"""
-_USAGE_SQL = _USAGE.format(plan="%s")
+def plan_for_update(pk: int, *, clinic_id: int | None = None) -> TreatmentPlan | None:
+    """The plan with its clinic and the version in force, the plan's row locked until the
+    transaction ends; None when there is no such plan (in that clinic, when one is given).
 
-
-def plan_usage(plan: TreatmentPlan, *, at: dt.datetime | None = None) -> PlanUsage:
-    """Sessions counted against the plan, in all and in the clinic week holding ``at``.
-
-    One query whatever the number of sessions; voided sessions do not count.
+    Every write that derives something from the plan's state (the version in force, the next
+    version number, its usage) takes this lock first and reads that state from what this
+    returns: the plan row as the previous lock holder left it.
     """
-    start, end = week_bounds(plan, at or timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(_USAGE_SQL, [start, end, plan.pk])
-        used, week = cursor.fetchone()
-    return PlanUsage(sessions_used=used, sessions_this_week=week)
+    qs = (TreatmentPlan.objects.select_for_update(of=("self",))
+          .select_related("clinic", "current_version"))
+    if clinic_id is not None:
+        qs = qs.filter(clinic_id=clinic_id)
+    plan = qs.filter(pk=pk).first()
+    if plan is not None and plan.current_version is None and plan.current_version_id:
+        # We waited for the lock while someone signed a new version. PostgreSQL then re-reads
+        # the locked plan row (its new current_version_id) but not the joined version row,
+        # which did not exist when this statement began: the join comes back empty. Read the
+        # version with a statement of its own, which sees what was committed before it.
+        plan.current_version = PlanVersion.objects.get(pk=plan.current_version_id)
+    return plan
 
 
-# --- the plan a session is logged against, locked, with its usage ---------------------------
-# session_log's lock, in plain SQL built once from the models' fields: the ORM spends longer
-# compiling this three-table query than PostgreSQL takes to run it, on every session logged.
-_LOCKED_MODELS = ((TreatmentPlan, "p"), (Clinic, "c"), (PlanVersion, "v"))
+def version_in_force(plan: TreatmentPlan, day: dt.date) -> PlanVersion:
+    """The version in force on ``day`` (a date in the clinic's zone): the last one signed on or
+    before that day.
 
-
-@functools.cache
-def _lock_sql(in_clinic: bool) -> str:
-    """Two statements sent together (one round trip; psycopg2 returns the last one's rows).
-
-    The first locks the plan row, waiting for a concurrent session log to commit. The second
-    starts after it with a fresh snapshot (READ COMMITTED: each statement takes its own), so
-    it counts every session committed before the lock was granted - including the one just
-    logged by whoever held the lock. Counting in the locking statement itself would not: its
-    snapshot predates the wait.
+    Sessions and bookings are judged by, and bound to, the version of their own day, so a late
+    entry for last month is checked against last month's prescription, not today's amendment.
+    A day, not the exact moment: a session logged right after an approval with the time
+    rounded to the minute (as the form and most clients send it) is judged by the version
+    approved that day. A day before the first version was signed is judged by the first
+    version: a prescription may be dated back to its ``valid_from`` (validity still bounds it).
     """
-    quote = connection.ops.quote_name
-    columns = ", ".join(f"{alias}.{quote(f.column)}" for model, alias in _LOCKED_MODELS
-                        for f in model._meta.concrete_fields)
-    where = "p.id = %s" + (" AND p.clinic_id = %s" if in_clinic else "")
-    plans = quote(TreatmentPlan._meta.db_table)
-    # Table and column names from the models only; the values are parameters.
-    return (f"SELECT 1 FROM {plans} p WHERE {where} FOR UPDATE OF p;"  # noqa: S608
-            f" SELECT {columns}, u.used, u.this_week FROM {plans} p"
-            f" JOIN {quote(Clinic._meta.db_table)} c ON c.id = p.clinic_id"
-            f" LEFT JOIN {quote(PlanVersion._meta.db_table)} v ON v.id = p.current_version_id"
-            f" CROSS JOIN LATERAL ({_USAGE.format(plan='p.id')}) u"
-            f" WHERE {where}")
+    day_ends = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=plan.clinic.tz)
+    if plan.current_version_id and plan.current_version.signed_at < day_ends:
+        return plan.current_version  # the usual case (an entry for today): no query
+    return (PlanVersion.objects.filter(plan_id=plan.pk)
+            .filter(Q(signed_at__lt=day_ends) | Q(number=1))
+            .order_by("-number").first())
 
 
-def _instance(model, values):
-    """A model instance from its row, as the ORM would build it (with its field converters)."""
-    fields = model._meta.concrete_fields
-    values = list(values)
-    for i, field in enumerate(fields):
-        for convert in field.get_db_converters(connection):
-            values[i] = convert(values[i], field.cached_col, connection)
-    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values)
-
-
-def plan_locked(pk: int, *, week: tuple[dt.datetime, dt.datetime],
-                clinic_id: int | None = None) -> tuple[TreatmentPlan, PlanUsage] | None:
-    """The plan, its row locked until the transaction ends, with its clinic and current
-    version loaded, and its usage (``week``: the clinic week to count, see
-    ``plans.rules.clinic_week``); None when there is no such plan (in that clinic, when one is
-    given). The lock is what serialises two therapists logging the last authorised session.
-    """
-    where = [pk] if clinic_id is None else [pk, clinic_id]
-    with connection.cursor() as cursor:
-        cursor.execute(_lock_sql(clinic_id is not None), [*where, *week, *where])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    plan_end = len(TreatmentPlan._meta.concrete_fields)
-    clinic_end = plan_end + len(Clinic._meta.concrete_fields)
-    plan = _instance(TreatmentPlan, row[:plan_end])
-    TreatmentPlan.clinic.field.set_cached_value(plan, _instance(Clinic, row[plan_end:clinic_end]))
-    version_row = row[clinic_end:-2]
-    version = _instance(PlanVersion, version_row) if version_row[0] is not None else None
-    TreatmentPlan.current_version.field.set_cached_value(plan, version)
-    return plan, PlanUsage(sessions_used=row[-2], sessions_this_week=row[-1])
+def prescribes_for(user: User, patient_id: int) -> bool:
+    """The user prescribes one of the patient's plans (the patient's care team, for
+    break-glass: clinic.accounts.breakglass)."""
+    return TreatmentPlan.objects.filter(patient_id=patient_id, prescriber=user).exists()

@@ -7,7 +7,7 @@ signed by a chiropractor, with the reason for the change.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +17,8 @@ from django.utils import timezone
 from clinic.errors import Conflict
 from clinic.models import Patient, Role, User
 from plans.models import PlanStatus, PlanStatusChange, PlanVersion, TreatmentPlan
+from plans.selectors import plan_for_update
+from plans.signals import amendment_proposed
 from plans.validation import (
     MAX_SESSION_MINUTES,
     MAX_SESSIONS_AUTHORIZED,
@@ -29,8 +31,11 @@ from plans.validation import (
 # What an amendment may change; the rest of a version is copied from the one it replaces.
 AMENDABLE_FIELDS = (
     "regions", "avoid_regions", "session_minutes", "sessions_authorized", "sessions_per_week",
-    "techniques", "valid_from", "valid_until", "diagnosis", "notes",
+    "techniques", "valid_from", "valid_until", "diagnosis", "notes", "goals", "client_summary",
 )
+
+# Longest texts a prescription holds (characters).
+TEXT_LIMITS = {"diagnosis": 500, "notes": 10_000, "goals": 2_000, "client_summary": 1_000}
 
 
 def _require_chiropractor(user: User, clinic_id: int) -> None:
@@ -61,9 +66,18 @@ def _clean_terms(terms: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError({name: "A date (YYYY-MM-DD) is required."})
     if cleaned["valid_until"] < cleaned["valid_from"]:
         raise ValidationError({"valid_until": "The plan cannot end before it starts."})
-    cleaned["diagnosis"] = terms.get("diagnosis") or ""
-    cleaned["notes"] = terms.get("notes") or ""
+    for name, limit in TEXT_LIMITS.items():
+        cleaned[name] = _clean_text(name, terms.get(name), limit)
     return cleaned
+
+
+def _clean_text(name: str, value: object, limit: int) -> str:
+    value = value or ""
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValidationError({name: "Text is required."})
+    if len(value) > limit:
+        raise ValidationError({name: f"At most {limit} characters."})
+    return value.strip()
 
 
 @transaction.atomic
@@ -81,6 +95,8 @@ def plan_create(
     avoid_regions: Sequence[str] = (),
     diagnosis: str = "",
     notes: str = "",
+    goals: str = "",
+    client_summary: str = "",
 ) -> TreatmentPlan:
     """Prescribe a plan: it is active at once, as version 1 signed by the prescriber.
 
@@ -91,7 +107,7 @@ def plan_create(
         "regions": regions, "avoid_regions": avoid_regions, "session_minutes": session_minutes,
         "sessions_authorized": sessions_authorized, "sessions_per_week": sessions_per_week,
         "techniques": techniques, "valid_from": valid_from, "valid_until": valid_until,
-        "diagnosis": diagnosis, "notes": notes,
+        "diagnosis": diagnosis, "notes": notes, "goals": goals, "client_summary": client_summary,
     })
     plan = TreatmentPlan.objects.create(
         clinic_id=patient.clinic_id, patient=patient, prescriber=prescriber,
@@ -106,49 +122,83 @@ def plan_create(
     return plan
 
 
+Changes = dict[str, Any] | Callable[[PlanVersion], dict[str, Any]]
+
+
+def _plan_changed(plan: TreatmentPlan, *, based_on: int, current: PlanVersion) -> Exception:
+    """The answer to an amendment drawn from a version that is no longer in force."""
+    drawn_from = PlanVersion.objects.filter(plan_id=plan.pk, number=based_on).first()
+    if drawn_from is None or based_on > current.number:
+        return ValidationError({"based_on_version": f"The plan has no version {based_on}."})
+    changed = [name for name in AMENDABLE_FIELDS
+               if getattr(drawn_from, name) != getattr(current, name)]
+    what = ", ".join(name.replace("_", " ") for name in changed) or "nothing in its terms"
+    signer = current.signed_by.get_full_name() or current.signed_by.get_username()
+    return Conflict(
+        "plan_changed",
+        f"Version {current.number} was signed by {signer} since you started from version "
+        f"{based_on}; it changed {what}. Review the plan as it is now and amend it again.",
+        current_version=current.number, changed=changed,
+    )
+
+
 def plan_amend(
     *,
     plan: TreatmentPlan,
     by: User,
     reason: str,
-    changes: dict[str, Any],
+    changes: Changes,
+    based_on_version: int | None = None,
     covering: bool = False,
 ) -> PlanVersion:
-    """Sign a new version of the plan with ``changes`` applied to the version now in force.
+    """Sign a new version of the plan: ``changes`` applied to the version in force.
+
+    An amendment is a change against a version. Everything it derives from the plan (the
+    version in force, the next number, the sessions used) is read under the plan's row lock,
+    so two amendments signed at once build one on the other and never drop what the first
+    signed. ``changes`` is either the fields to change, or a function computing them from the
+    version in force at that moment (a consult ticket asks to *add* something, whatever was
+    signed since it was raised). ``based_on_version`` is the number of the version the change
+    was drawn from (the plan form sends it): if another was signed since, the answer is
+    Conflict ``plan_changed`` naming what changed, never a silent overwrite.
 
     The prescriber amends their own plan; another chiropractor of the clinic may sign only
     when covering (``covering=True``: approving a consult ticket assigned to them). A
     cancelled plan cannot be amended; a used-up or ended one can (that is a renewal). The
-    authorised sessions can never drop below those already used.
+    authorised sessions can never drop below those already used, and the validity cannot
+    leave logged sessions outside it (``plans.signals.amendment_proposed``).
     """
-    from plans.selectors import plan_usage
-
     _require_chiropractor(by, plan.clinic_id)
     if not covering and by.pk != plan.prescriber_id:
         raise PermissionDenied("Only the prescriber may amend this plan directly; another "
                                "chiropractor decides the consult tickets assigned to them.")
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError({"reason": "Say why the plan changes."})
-    unknown = set(changes) - set(AMENDABLE_FIELDS)
-    if unknown:
-        raise ValidationError({sorted(unknown)[0]: "This field cannot be amended."})
+    if isinstance(changes, dict):
+        _require_amendable(changes)
 
     with transaction.atomic():
-        # Lock the plan: two amendments at once must not both become "version N+1".
-        locked = (TreatmentPlan.objects.select_for_update(of=("self",))
-                  .select_related("clinic", "current_version").get(pk=plan.pk))
+        # Lock the plan: two amendments at once must not both become "version N+1", nor
+        # compute their terms from the same version.
+        locked = plan_for_update(plan.pk)
+        current = locked.current_version
         if locked.status == PlanStatus.CANCELLED:
             raise Conflict("plan_cancelled", "A cancelled plan cannot be amended.")
-        current = locked.current_version
+        if based_on_version is not None and based_on_version != current.number:
+            raise _plan_changed(locked, based_on=based_on_version, current=current)
+        if callable(changes):
+            changes = changes(current)
+            _require_amendable(changes)
         terms = {name: getattr(current, name) for name in AMENDABLE_FIELDS}
         if all(terms[k] == v for k, v in changes.items()):
             raise ValidationError({"non_field_errors": "The amendment changes nothing."})
         terms.update(changes)
         terms = _clean_terms(terms)
-        used = plan_usage(locked).sessions_used
-        if terms["sessions_authorized"] < used:
+        if terms["sessions_authorized"] < locked.sessions_used:
             raise ValidationError({"sessions_authorized": (
-                f"{used} sessions are already used; the plan cannot authorise fewer.")})
+                f"{locked.sessions_used} sessions are already used; the plan cannot authorise "
+                "fewer.")})
+        amendment_proposed.send(sender=TreatmentPlan, plan=locked, current=current, terms=terms)
         version = PlanVersion.objects.create(
             plan=locked, clinic_id=locked.clinic_id, number=current.number + 1, signed_by=by,
             signed_at=timezone.now(),
@@ -158,6 +208,12 @@ def plan_amend(
         locked.save(update_fields=["current_version"])
     plan.current_version = version
     return version
+
+
+def _require_amendable(changes: dict[str, Any]) -> None:
+    unknown = set(changes) - set(AMENDABLE_FIELDS)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "This field cannot be amended."})
 
 
 # Which stored statuses may follow which (expired is derived from the dates, never set).
@@ -181,7 +237,8 @@ def plan_set_status(*, plan: TreatmentPlan, by: User, status: str, reason: str) 
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError({"reason": "Say why the plan's status changes."})
     with transaction.atomic():
-        locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+        # Lock the plan: the transition is judged from the status a concurrent change left.
+        locked = plan_for_update(plan.pk)
         if status not in STATUS_TRANSITIONS[locked.status]:
             raise Conflict("invalid_transition",
                            f"A {locked.status} plan cannot become {status}.")

@@ -1,6 +1,6 @@
 """Technique names: how they compare, and which are outside a massage therapist's licence.
 
-Techniques are free text in the public contract (API.md lists no codes), so they are compared
+Techniques are free text in the public contract (docs/api.md lists no codes), so they are compared
 by a normalised key: case, spaces and hyphens do not matter ("Deep tissue" == "deep-tissue").
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 # Outside a massage therapist's scope of practice: refused outright (400), never a consult
-# ticket, because no plan amendment can make them legal for a therapist (DOMAIN.md).
+# ticket, because no plan amendment can make them legal for a therapist (docs/domain.md).
 OUTSIDE_MASSAGE_LICENCE = {
     "spinal_manipulation",
     "spinal_adjustment",

@@ -1,7 +1,7 @@
-"""Plan pages: the plan card, and writing or amending a plan (chiropractors).
+"""Plan pages: writing or amending a plan (chiropractors), and the client's one-page summary.
 
-Thin views over plans.selectors and plans.services, as the API; what a change "is" for a
-reader (``describe_changes``) lives here because only pages need it in words.
+Thin views over plans.selectors and plans.services, as the API. The plan card, which also
+shows the plan's sessions and tickets, is composed in ``pages.plan_card``.
 """
 
 from __future__ import annotations
@@ -14,163 +14,32 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from clinic.errors import Conflict
-from clinic.models import Patient
-from clinic.regions import label
-from clinic.web import chiropractor_required, staff_required
+from clinic.regions import everyday
+from clinic.selectors import patients_of_clinic
+from clinic.web import chiropractor_required, service_errors_on, staff_required
+from plans.describe import version_terms
 from plans.forms import PlanAmendForm, PlanForm
-from plans.models import PlanStatus, PlanVersion, TreatmentPlan
-from plans.selectors import plan_usage, plans_visible_to, plans_with_usage
-from plans.services import AMENDABLE_FIELDS, plan_amend, plan_create
-
-SESSIONS_SHOWN = 25
+from plans.selectors import plans_visible_to, plans_with_usage
+from plans.services import plan_amend, plan_create
 
 
-# --- what changed, in words ---------------------------------------------------------------
-
-def _day(value: dt.date | None) -> str:
-    return f"{value.day} {value:%b %Y}" if value else "—"
-
-
-def _weekly(value: int | None) -> str:
-    return f"{value} a week" if value else "no weekly limit"
-
-
-def describe_changes(before: dict, after: dict) -> list[str]:
-    """Each difference between two sets of plan terms, as a reader says it:
-    "+ Left foot", "− Head", "30 → 45 min", "8 → 10 sessions", "valid until 1 Mar → 15 Mar"."""
-    out: list[str] = []
-
-    def has(key):
-        return key in after and after[key] != before.get(key)
-
-    if has("regions"):
-        old, new = before.get("regions") or [], after["regions"] or []
-        out += [f"+ {label(c)}" for c in new if c not in old]
-        out += [f"− {label(c)}" for c in old if c not in new]
-    if has("avoid_regions"):
-        old, new = before.get("avoid_regions") or [], after["avoid_regions"] or []
-        out += [f"avoid + {label(c)}" for c in new if c not in old]
-        out += [f"avoid − {label(c)}" for c in old if c not in new]
-    if has("session_minutes"):
-        out.append(f"{before.get('session_minutes')} → {after['session_minutes']} min")
-    if has("sessions_authorized"):
-        out.append(f"{before.get('sessions_authorized')} → {after['sessions_authorized']} "
-                   "sessions")
-    if has("sessions_per_week"):
-        out.append(f"{_weekly(before.get('sessions_per_week'))} → "
-                   f"{_weekly(after['sessions_per_week'])}")
-    if has("valid_from"):
-        out.append(f"valid from {_day(before.get('valid_from'))} → {_day(after['valid_from'])}")
-    if has("valid_until"):
-        out.append(f"valid until {_day(before.get('valid_until'))} → "
-                   f"{_day(after['valid_until'])}")
-    if has("techniques"):
-        old, new = before.get("techniques") or [], after["techniques"] or []
-        out += [f"+ technique {t}" for t in new if t not in old]
-        out += [f"− technique {t}" for t in old if t not in new]
-    if has("diagnosis"):
-        out.append("diagnosis changed")
-    if has("notes"):
-        out.append("notes changed")
-    return out
-
-
-def version_terms(version: PlanVersion) -> dict:
-    return {name: getattr(version, name) for name in AMENDABLE_FIELDS}
-
-
-HISTORY_ROWS = [
-    ("regions", "Regions"), ("avoid_regions", "Avoid"), ("session_minutes", "Minutes"),
-    ("sessions_authorized", "Sessions"), ("sessions_per_week", "A week"),
-    ("valid_from", "Valid from"), ("valid_until", "Valid until"), ("techniques", "Techniques"),
-    ("diagnosis", "Diagnosis"),
-]
-
-
-def _show(name: str, value) -> str:
-    if name in ("regions", "avoid_regions"):
-        return ", ".join(label(c) for c in value) or "—"
-    if name == "techniques":
-        return ", ".join(value) or "any"
-    if name in ("valid_from", "valid_until"):
-        return _day(value)
-    if name == "sessions_per_week":
-        return str(value) if value else "no limit"
-    return str(value) if value not in (None, "") else "—"
-
-
-def history(versions: list[PlanVersion]) -> dict:
-    """Versions side by side: one row per term, a cell marked where it changed."""
-    rows = []
-    for name, title in HISTORY_ROWS:
-        cells = []
-        for i, version in enumerate(versions):
-            value = getattr(version, name)
-            changed = i > 0 and value != getattr(versions[i - 1], name)
-            cells.append({"text": _show(name, value), "changed": changed})
-        rows.append({"title": title, "cells": cells})
-    summaries = [
-        {"version": v, "changes": describe_changes(version_terms(versions[i - 1]),
-                                                   version_terms(v)) if i else []}
-        for i, v in enumerate(versions)
-    ]
-    return {"rows": rows, "versions": versions, "summaries": summaries}
-
-
-# --- the plan card ------------------------------------------------------------------------
-
-def plan_for(request, pk: int) -> TreatmentPlan:
+def _plan(request, pk: int):
     """The plan with its usage, if it is of the user's clinic (another clinic's: 404)."""
     return get_object_or_404(plans_with_usage(plans_visible_to(request.user)), pk=pk)
 
 
-def plan_card_context(request, plan: TreatmentPlan, **extra) -> dict:
-    """Everything the plan card shows; the log-session and ticket views reuse it."""
-    from referrals.views import plan_tickets
-
-    version = plan.current_version
-    usage = plan_usage(plan)
-    versions = list(plan.versions.select_related("signed_by").order_by("number"))
-    sessions = list(
-        plan.sessions.select_related("therapist", "plan_version", "void")
-        .order_by("-started_at", "-id")[:SESSIONS_SHOWN]
-    )
-    context = {
-        "plan": plan,
-        "version": version,
-        "now": timezone.now(),
-        "status": plan.effective_status(),
-        "usage": usage,
-        "sessions_left": max(version.sessions_authorized - usage.sessions_used, 0),
-        "sessions": sessions,
-        "sessions_shown": SESSIONS_SHOWN,
-        "history": history(versions),
-        "tickets": plan_tickets(request.user, plan),
-        "can_log": request.user.is_therapist and plan.status == PlanStatus.ACTIVE,
-        "can_raise": request.user.is_therapist and plan.status != PlanStatus.CANCELLED,
-        "can_amend": (request.user.is_chiropractor and request.user.pk == plan.prescriber_id
-                      and plan.status != PlanStatus.CANCELLED),
-    }
-    if "log_form" not in extra and context["can_log"]:
-        from sessions.views import blank_log_form
-
-        extra["log_form"] = blank_log_form(plan)
-    context.update(extra)
-    return context
-
-
 @staff_required
-def plan_detail(request, pk: int):
-    plan = plan_for(request, pk)
-    return render(request, "plans/detail.html", plan_card_context(request, plan))
-
-
-# --- write and amend ----------------------------------------------------------------------
-
-def _service_errors(form, exc: ValidationError) -> None:
-    """Put a service's {field: message} errors on the form (unknown fields: on the form)."""
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+def plan_print(request, pk: int):
+    """One page for the client: what the plan covers and why, what is left, how to ask for
+    more. Nothing internal (no notes, diagnosis or goals): the client takes it home."""
+    plan = _plan(request, pk)
+    version = plan.current_version
+    return render(request, "plans/print.html", {
+        "plan": plan, "version": version, "status": plan.effective_status(),
+        "covers": everyday(version.regions), "avoid": everyday(version.avoid_regions),
+        "sessions_left": plan.sessions_remaining,
+        "printed_on": timezone.localdate(timezone=plan.clinic.tz),
+    })
 
 
 @chiropractor_required
@@ -179,15 +48,14 @@ def plan_new(request):
     patient_id = request.GET.get("patient", "")
     if not patient_id.isdigit():
         return render(request, "plans/pick_patient.html", status=400)
-    patient = get_object_or_404(Patient.objects.filter(clinic_id=request.user.clinic_id),
-                                pk=int(patient_id))
+    patient = get_object_or_404(patients_of_clinic(request.user), pk=int(patient_id))
     if request.method == "POST":
         form = PlanForm(request.POST)
         if form.is_valid():
             try:
                 plan = plan_create(prescriber=request.user, patient=patient, **form.terms())
             except ValidationError as exc:
-                _service_errors(form, exc)
+                service_errors_on(form, exc)
             else:
                 messages.success(request, f"Plan {plan.pk} for {patient.full_name} is active, "
                                           "signed by you as version 1.")
@@ -208,7 +76,7 @@ def plan_new(request):
 @chiropractor_required
 def plan_amend_view(request, pk: int):
     """Sign a new version of one's own plan (plans.services.plan_amend)."""
-    plan = plan_for(request, pk)
+    plan = _plan(request, pk)
     if request.user.pk != plan.prescriber_id:
         raise PermissionDenied("Only the prescriber amends a plan directly; another chiropractor "
                                "decides the consult tickets assigned to them.")
@@ -219,19 +87,18 @@ def plan_amend_view(request, pk: int):
         if form.is_valid():
             try:
                 new = plan_amend(plan=plan, by=request.user, reason=form.cleaned_data["reason"],
-                                 changes=form.terms())
-            except ValidationError as exc:
-                _service_errors(form, exc)
-            except Conflict as exc:
-                form.add_error(None, exc.detail)
-                status = 409
+                                 changes=form.terms(),
+                                 based_on_version=form.cleaned_data["based_on_version"])
+            except (ValidationError, Conflict) as exc:
+                status = service_errors_on(form, exc)
             else:
                 messages.success(request, f"Version {new.number} is signed and in force.")
                 return redirect("plan-detail", pk=plan.pk)
         status = 400 if status == 200 else status
     else:
         form = PlanAmendForm(initial=version_terms(version)
-                             | {"techniques": ", ".join(version.techniques)})
+                             | {"techniques": ", ".join(version.techniques),
+                                "based_on_version": version.number})
     return render(request, "plans/form.html", {
         "form": form, "patient": plan.patient, "plan": plan, "version": version,
         "selected": form["regions"].value() or [], "avoided": form["avoid_regions"].value() or [],

@@ -1,16 +1,15 @@
-"""REST API for consult tickets and notifications: thin views over referrals.services."""
+"""REST API for consult tickets: thin views over referrals.services."""
 
 from __future__ import annotations
 
 import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic.api.pagination import HistoryCursorPagination
 from clinic.api.permissions import IsChiropractor, IsClinicAdmin, IsClinicStaff, IsTherapist
 from clinic.api.schema import ERRORS
 from clinic.api.throttles import WriteRateThrottle
@@ -19,10 +18,9 @@ from clinic.models import Role, User
 from plans.api import ClinicScopedPrimaryKeyField, region_list, technique_list
 from plans.models import TreatmentPlan
 from plans.validation import MAX_SESSION_MINUTES, MAX_SESSIONS_AUTHORIZED
-from referrals.models import ConsultTicket, Notification, TicketStatus
-from referrals.selectors import notifications_for, tickets_listed_for, tickets_of_clinic
+from referrals.models import ConsultTicket, TicketStatus, overdue_q
+from referrals.selectors import tickets_listed_for, tickets_of_clinic
 from referrals.services import (
-    notification_mark_read,
     ticket_approve,
     ticket_decline,
     ticket_raise,
@@ -83,17 +81,6 @@ class TicketSerializer(serializers.ModelSerializer):
         return [r for r in ticket.add_regions if r in avoid]
 
 
-class NotificationSerializer(serializers.ModelSerializer):
-    read = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "message", "ticket", "plan", "created_at", "read", "read_at"]
-
-    def get_read(self, notification: Notification) -> bool:
-        return notification.read_at is not None
-
-
 # --- input --------------------------------------------------------------------------------
 
 class TicketRaiseSerializer(serializers.Serializer):
@@ -142,10 +129,8 @@ class TicketFilter(django_filters.FilterSet):
         fields = ["status", "plan", "overdue"]
 
     def filter_overdue(self, qs, name, value):
-        now = timezone.now()
-        if value:
-            return qs.filter(status=TicketStatus.OPEN, due_at__lt=now)
-        return qs.exclude(status=TicketStatus.OPEN, due_at__lt=now)
+        overdue = overdue_q(timezone.now())
+        return qs.filter(overdue) if value else qs.exclude(overdue)
 
 
 def _ticket(request, pk: int) -> ConsultTicket:
@@ -262,35 +247,3 @@ class TicketReassignView(APIView):
         data.is_valid(raise_exception=True)
         ticket = ticket_reassign(ticket=ticket, by=request.user, **data.validated_data)
         return _answer(request, ticket)
-
-
-class NotificationListView(generics.ListAPIView):
-    serializer_class = NotificationSerializer
-    queryset = Notification.objects.none()
-    # By cursor, newest first (notification_list_idx): a person's years of notifications
-    # cost nothing to page through.
-    pagination_class = HistoryCursorPagination
-    cursor_ordering = ("-created_at", "-id")
-
-    def get_queryset(self):
-        qs = notifications_for(self.request.user)
-        if self.request.query_params.get("unread") in ("1", "true", "yes"):
-            qs = qs.filter(read_at__isnull=True)
-        return qs
-
-    @extend_schema(parameters=[OpenApiParameter("unread", bool, description="only unread")],
-                   responses={200: NotificationSerializer(many=True), **ERRORS(400, 401)})
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-
-class NotificationReadView(APIView):
-    throttle_classes = [WriteRateThrottle]
-
-    @extend_schema(request=None,
-                   responses={200: NotificationSerializer, **ERRORS(401, 404, 429)},
-                   description="Mark one of your notifications read (again is harmless).")
-    def post(self, request, pk: int):
-        notification = get_object_or_404(notifications_for(request.user), pk=pk)
-        notification = notification_mark_read(notification=notification, by=request.user)
-        return Response(NotificationSerializer(notification).data)

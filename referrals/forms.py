@@ -6,9 +6,8 @@ from __future__ import annotations
 from django import forms
 
 from clinic.regions import REGION_CHOICES
-from plans.forms import DateInput
+from plans.forms import DateInput, TechniquesField
 from plans.validation import MAX_SESSION_MINUTES, MAX_SESSIONS_AUTHORIZED
-from sessions.forms import TechniquesField
 
 
 class TicketForm(forms.Form):

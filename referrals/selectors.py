@@ -1,4 +1,4 @@
-"""Reads of consult tickets and notifications: who sees which."""
+"""Reads of consult tickets: who sees which, and what approving one would change."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from clinic.models import Role, User
-from referrals.models import ConsultTicket, Notification, TicketStatus
+from clinic.regions import REGIONS
+from plans.describe import describe_changes, version_terms
+from plans.selectors import plans_visible_to, plans_with_usage
+from referrals.models import ConsultTicket, TicketStatus, overdue_q
+from referrals.services import _amendment  # the approval rule itself: what approval signs
 
 
 def tickets_of_clinic(user: User) -> QuerySet[ConsultTicket]:
@@ -23,7 +27,7 @@ def tickets_of_clinic(user: User) -> QuerySet[ConsultTicket]:
 
 
 def tickets_listed_for(user: User) -> QuerySet[ConsultTicket]:
-    """The ticket list (API.md): a chiropractor's inbox is what is assigned to them, a
+    """The ticket list (docs/api.md): a chiropractor's inbox is what is assigned to them, a
     therapist sees what they raised, an admin the whole clinic's."""
     qs = tickets_of_clinic(user)
     if user.role == Role.CHIROPRACTOR:
@@ -36,12 +40,55 @@ def tickets_listed_for(user: User) -> QuerySet[ConsultTicket]:
 
 
 def overdue(qs: QuerySet[ConsultTicket], *, now: dt.datetime | None = None):
-    """Open tickets past their due time (overdue is a flag, not a state)."""
-    return qs.filter(status=TicketStatus.OPEN, due_at__lt=now or timezone.now())
+    """The tickets of ``qs`` that are overdue (``referrals.models.overdue_q``)."""
+    return qs.filter(overdue_q(now or timezone.now()))
 
 
-def notifications_for(user: User) -> QuerySet[Notification]:
-    """The person's own in-app notifications, newest first."""
-    if not user.is_authenticated:
-        return Notification.objects.none()
-    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+def plan_tickets(user: User, plan) -> list[ConsultTicket]:
+    """The plan's tickets, newest first, for the plan card (everyone of the clinic sees them,
+    so a second therapist does not raise the same request twice)."""
+    return list(tickets_of_clinic(user).filter(plan=plan).order_by("-raised_at", "-id"))
+
+
+def approval_changes(ticket: ConsultTicket) -> list[str]:
+    """What approving would change in the plan now in force: "+ Left foot", "30 → 45 min".
+    Needs ``ticket.plan.current_version`` loaded."""
+    if ticket.status != TicketStatus.OPEN:
+        return []
+    current = ticket.plan.current_version
+    before = version_terms(current)
+    return describe_changes(before, before | _amendment(ticket, current))
+
+
+def with_plans(user: User, tickets: list[ConsultTicket]) -> list[ConsultTicket]:
+    """Attach each ticket's plan with its usage (one query for all of them) and what
+    approving it would change (``ticket.changes``)."""
+    ids = {t.plan_id for t in tickets}
+    plans = {p.pk: p for p in plans_with_usage(plans_visible_to(user).filter(pk__in=ids))}
+    for ticket in tickets:
+        ticket.plan = plans[ticket.plan_id]
+        ticket.changes = approval_changes(ticket)
+    return tickets
+
+
+def _spoken(codes) -> str:
+    names = [REGIONS[c].label.lower() if c in REGIONS else c for c in codes]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def client_script(ticket: ConsultTicket) -> str:
+    """What the therapist can tell the client once the request is sent."""
+    version = ticket.raised_on_version
+    due = timezone.localtime(ticket.due_at)
+    return (f"{ticket.plan.prescriber.display_name} prescribed {version.session_minutes} minutes "
+            f"for your {_spoken(version.regions)}; I've sent your request to "
+            f"{ticket.assigned_to.display_name}; you'll hear back by "
+            f"{due:%A} {due.day} {due:%B}.")
+
+
+def covers_for(user: User, patient_id: int) -> bool:
+    """The user is assigned a consult ticket on one of the patient's plans (covering for the
+    prescriber: the patient's care team, for break-glass - clinic.accounts.breakglass)."""
+    return ConsultTicket.objects.filter(plan__patient_id=patient_id, assigned_to=user).exists()

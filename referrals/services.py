@@ -3,7 +3,8 @@
 A client's out-of-scope request is never applied on the spot: a therapist raises a ticket, the
 plan's prescriber (or the chiropractor an admin assigns while they are away) decides it.
 Approving signs a new plan version in the same transaction as the decision. Every change of
-state records its notification in the outbox in that transaction (referrals.notifications).
+state records its notification in the outbox in that transaction (texts in referrals.notifications,
+the outbox and delivery in the notifications app).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from plans.validation import (
     clean_techniques,
 )
 from referrals import notifications
-from referrals.models import ConsultTicket, Notification, TicketStatus
+from referrals.models import ConsultTicket, TicketStatus
 from sessions.models import TherapySession
 
 MAX_TEXT = 10_000
@@ -174,8 +175,10 @@ def _require_assigned(ticket: ConsultTicket, by: User) -> None:
 
 
 def _amendment(ticket: ConsultTicket, current: PlanVersion) -> dict[str, Any]:
-    """The ticket's change applied to the version in force now (it may have been amended since
-    the ticket was raised): add what is missing, never shorten or shrink anything."""
+    """What approving the ticket changes in ``current`` (the version in force, which may have
+    been amended since the ticket was raised): add what is missing, never shorten or shrink
+    anything. The ticket page previews it against the version in force when drawn; approval
+    computes it again under the plan's lock."""
     changes: dict[str, Any] = {}
     added = [r for r in ticket.add_regions if r not in current.regions]
     if added:
@@ -211,13 +214,18 @@ def _close(ticket: ConsultTicket, *, status: str, by: User, now: dt.datetime, no
 def ticket_approve(
     *, ticket: ConsultTicket, by: User, note: str = "", now: dt.datetime | None = None
 ) -> ConsultTicket:
-    """Approve an open ticket: the plan gets a new version signed by ``by``, with the requested
-    change applied to the version in force at this moment, in the same transaction as the
-    decision (both happen or neither does).
+    """Approve an open ticket: the plan gets a new version signed by ``by``, in the same
+    transaction as the decision (both happen or neither does).
+
+    What the new version adds is computed under the plan's lock from the version in force at
+    that moment, not from the one on the chiropractor's screen or the one the ticket was raised
+    on: a ticket asks to *add* (these regions, these minutes, these sessions, this end date),
+    so a version the prescriber signed meanwhile keeps everything it prescribed. If that
+    version already allows part of the request, the rest is approved; if it allows all of it,
+    there is nothing to approve (Conflict ``nothing_to_change``: decline it instead).
 
     Only the chiropractor the ticket is assigned to decides (an admin never does: scope of
-    practice). A decided ticket cannot be decided again (Conflict). If the plan already allows
-    everything asked for (amended since), there is nothing to approve: decline it instead.
+    practice). A decided ticket cannot be decided again (Conflict).
     """
     from plans.services import plan_amend
 
@@ -227,15 +235,20 @@ def ticket_approve(
         locked = _lock_open(ticket)
         _require_assigned(locked, by)
         _require_open(locked)
-        plan = TreatmentPlan.objects.select_related("current_version").get(pk=locked.plan_id)
-        changes = _amendment(locked, plan.current_version)
-        if not changes:
-            raise Conflict("nothing_to_change", "The plan already allows everything this ticket "
-                                                "asks for; decline it, saying so.")
+
+        def what_approval_adds(current: PlanVersion) -> dict[str, Any]:
+            # Runs inside plan_amend, under the plan's row lock (see its docstring).
+            changes = _amendment(locked, current)
+            if not changes:
+                raise Conflict("nothing_to_change", "The plan already allows everything this "
+                                                    "ticket asks for; decline it, saying so.")
+            return changes
+
         reason = f"Consult ticket #{locked.pk}: {locked.change_summary()}."
         if note:
             reason += f" {note}"
-        version = plan_amend(plan=plan, by=by, reason=reason, changes=changes, covering=True)
+        version = plan_amend(plan=locked.plan, by=by, reason=reason,
+                             changes=what_approval_adds, covering=True)
         locked.resulting_version = version
         _close(locked, status=TicketStatus.APPROVED, by=by, now=now, note=note,
                also=["resulting_version"])
@@ -303,13 +316,3 @@ def ticket_reassign(
         locked.save(update_fields=["assigned_to"])
         notifications.notify_ticket_reassigned(locked, by=by, now=now)
     return locked
-
-
-def notification_mark_read(*, notification: Notification, by: User) -> Notification:
-    """Mark one's own in-app notification read; marking it again keeps the first time."""
-    if notification.recipient_id != by.pk:
-        raise PermissionDenied("This notification is someone else's.")
-    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-        read_at=timezone.now())
-    notification.refresh_from_db(fields=["read_at"])
-    return notification

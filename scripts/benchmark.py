@@ -9,7 +9,8 @@ Two measurements (issue 2, "A benchmark"):
    as `therapist` with `GET /api/me/`, over keep-alive connections. Prints both medians, their
    p95s and the ratio (target: a session log within 2x the median of `GET /api/me/`).
 
-       API_WRITE_RATE=none DEBUG=1 .venv/bin/gunicorn clinic.wsgi -w 2 -b 127.0.0.1:8000 &
+       API_WRITE_RATE=none MFA_REQUIRED=0 DEBUG=1 \
+           .venv/bin/gunicorn clinic.wsgi -w 2 -b 127.0.0.1:8000 &
        .venv/bin/python scripts/benchmark.py http://127.0.0.1:8000 --password demo-pass-123
 
    The server needs `migrate` and `seed_demo`, and `API_WRITE_RATE=none` (the default write
@@ -51,6 +52,8 @@ def _expect(response, status: int, what: str):
         hint = ""
         if response.status_code == 429:
             hint = "\n(throttled: start the server with API_WRITE_RATE=none)"
+        elif "otp_required" in response.text:
+            hint = "\n(second factor required: start the server with MFA_REQUIRED=0)"
         raise BenchmarkError(f"{what}: expected HTTP {status}, got {response.status_code}: "
                              f"{response.text[:300]}{hint}")
     return response.json()
@@ -151,9 +154,9 @@ def query_counts(earlier_counts=(1, 500)) -> dict[int, tuple[int, int]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from clinic.accounts.tokens import token_issue
     from clinic.models import Clinic, Role, User
     from clinic.services import patient_create
     from plans.services import plan_create
@@ -171,7 +174,7 @@ def query_counts(earlier_counts=(1, 500)) -> dict[int, tuple[int, int]]:
     admin, chiro, therapist = (person(Role.ADMIN), person(Role.CHIROPRACTOR),
                                person(Role.THERAPIST))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=therapist).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=therapist)[1]}")
     today = timezone.localdate(timezone=clinic.tz)
     results: dict[int, tuple[int, int]] = {}
     for earlier in earlier_counts:

@@ -51,8 +51,7 @@ class Probe:
     status: int = 200
 
 
-# Every daily request. One line each; the day view: Probe("appointment day view",
-# "therapist", "/appointments/?date={today}", page=True).
+# Every daily request, one line each.
 PROBES = [
     Probe("GET /api/sessions/", "therapist", "/api/sessions/"),
     Probe("admin home /", "admin", "/", page=True),
@@ -72,6 +71,10 @@ PROBES = [
     Probe("GET /api/notifications/", "chiro", "/api/notifications/"),
     Probe("plan card /plans/<id>/", "therapist", "/plans/{plan}/", page=True),
     Probe("patient page /patients/<id>/", "therapist", "/patients/{patient}/", page=True),
+    Probe("GET /api/patients/?q=<date of birth>", "therapist", "/api/patients/?q={dob}"),
+    Probe("appointment day view /appointments/", "therapist", "/appointments/?date={today}",
+          page=True),
+    Probe("GET /api/appointments/?date=", "therapist", "/api/appointments/?date={today}"),
 ]
 BENCH_SESSIONS = 10_000  # the benchmark's own plans; never a probe's plan
 BASE = Probe("GET /api/me/", "therapist", "/api/me/")
@@ -124,7 +127,7 @@ class Target:
         patient = _expect(self.api["therapist"].get(
             f"{self.base}/api/patients/{first['patient']}/", timeout=30), 200, "a patient")
         self.fill = {"plan": first["id"], "patient": first["patient"],
-                     "q": patient["last_name"][:4].lower(),
+                     "q": patient["last_name"][:4].lower(), "dob": patient["date_of_birth"],
                      "today": dt.date.today().isoformat()}
         self.log_plan = self._roomy_plan()
 

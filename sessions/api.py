@@ -17,7 +17,8 @@ from clinic.api.throttles import WriteRateThrottle
 from clinic.idempotency.api import idempotent
 from plans.api import region_list, technique_list
 from plans.validation import MAX_SESSION_MINUTES
-from sessions.models import SessionAddendum, TherapySession
+from sessions.models import TherapySession
+from sessions.selectors import sessions_visible_to
 from sessions.services import session_add_addendum, session_log, session_void
 
 TEXT_LIMIT = 10_000
@@ -58,8 +59,18 @@ class SessionSerializer(serializers.Serializer):
     addenda = AddendumSerializer(many=True, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
+    def _just_logged(self) -> bool:
+        # A session session_log created this instant has no void and no addenda yet: the
+        # POST's answer says so without asking the database (context={"just_logged": True}).
+        return bool(self.context.get("just_logged"))
+
     def _void(self, session):
+        if self._just_logged():
+            return None
         return session.void if session.is_voided else None
+
+    def _addenda(self, session) -> list:
+        return [] if self._just_logged() else list(session.addenda.all())
 
     def get_voided(self, session) -> bool:
         return session.is_voided
@@ -100,7 +111,7 @@ class SessionSerializer(serializers.Serializer):
             "void_reason": void.reason if void else None,
             "voided_at": _moment(void.voided_at) if void else None,
             "addenda": [{"id": a.pk, "text": a.text, "author": a.author_id,
-                         "created_at": _moment(a.created_at)} for a in session.addenda.all()],
+                         "created_at": _moment(a.created_at)} for a in self._addenda(session)],
             "created_at": _moment(session.created_at),
         }
 
@@ -137,25 +148,6 @@ class ReasonSerializer(serializers.Serializer):
 
 class AddendumCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=TEXT_LIMIT)
-
-
-def sessions_visible_to(user):
-    # The session's own clinic column: one index range, no join to the plans to filter.
-    return (TherapySession.objects.filter(clinic_id=user.clinic_id)
-            .select_related("plan", "plan_version", "therapist", "void")
-            .prefetch_related("addenda"))
-
-
-def just_logged(session: TherapySession) -> TherapySession:
-    """A session session_log has just created has no void and no addenda yet: record that on
-    the instance, so answering with it costs no query (its plan, version and therapist are
-    already the objects the service used)."""
-    TherapySession.void.related.set_cached_value(session, None)
-    none = SessionAddendum.objects.none()
-    # Marked evaluated, as Django's own prefetching does: reading it runs no SQL compiler.
-    none._result_cache, none._prefetch_done = [], True
-    session._prefetched_objects_cache = {"addenda": none}
-    return session
 
 
 class SessionFilter(django_filters.FilterSet):
@@ -198,7 +190,7 @@ class SessionListCreateView(generics.ListAPIView):
         data = SessionCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         session = session_log(therapist=request.user, **data.validated_data)
-        return Response(SessionSerializer(just_logged(session)).data,
+        return Response(SessionSerializer(session, context={"just_logged": True}).data,
                         status=status.HTTP_201_CREATED)
 
 

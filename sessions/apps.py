@@ -6,3 +6,6 @@ class TherapySessionsConfig(AppConfig):
     name = "sessions"
     label = "therapy_sessions"
     verbose_name = "Therapy sessions"
+
+    def ready(self) -> None:
+        from sessions import receivers  # noqa: F401 - connects the sessions' signal receivers

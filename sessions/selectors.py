@@ -1,13 +1,24 @@
-"""Reads of therapy sessions that pages compose (the session log's API reads its own)."""
+"""Reads of therapy sessions: who sees which, a plan's latest, and a plan's usage."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from clinic.models import User
+from plans.models import TreatmentPlan
+from plans.rules import PlanUsage, week_bounds
 from sessions.models import TherapySession
+
+
+def sessions_visible_to(user: User) -> QuerySet[TherapySession]:
+    """Sessions of the user's own clinic, with what the API shows of each loaded."""
+    # The session's own clinic column: one index range, no join to the plans to filter.
+    return (TherapySession.objects.filter(clinic_id=user.clinic_id)
+            .select_related("plan", "plan_version", "therapist", "void")
+            .prefetch_related("addenda"))
 
 
 def plan_ids_logged_by(therapist: User, *, start: dt.datetime, end: dt.datetime) -> QuerySet:
@@ -15,3 +26,26 @@ def plan_ids_logged_by(therapist: User, *, start: dt.datetime, end: dt.datetime)
     "today's work" on the front desk (index ``session_therapist_time_idx``)."""
     return TherapySession.objects.filter(
         therapist=therapist, started_at__gte=start, started_at__lt=end).values("plan_id")
+
+
+def latest_sessions(plan: TreatmentPlan, limit: int) -> list[TherapySession]:
+    """The plan's ``limit`` most recent sessions (voided ones too, marked), newest first."""
+    return list(plan.sessions.select_related("therapist", "plan_version", "void")
+                .order_by("-started_at", "-id")[:limit])
+
+
+def sessions_in_week(plan_id: int, week: tuple[dt.datetime, dt.datetime]) -> int:
+    """Non-voided sessions of the plan that started within ``week`` (a clinic week, see
+    ``plans.rules.clinic_week``). Bounded by the week: an index scan on (plan, started_at)."""
+    start, end = week
+    return TherapySession.objects.filter(
+        plan_id=plan_id, started_at__gte=start, started_at__lt=end, void__isnull=True,
+    ).count()
+
+
+def plan_usage(plan: TreatmentPlan, *, at: dt.datetime | None = None) -> PlanUsage:
+    """What the plan has used: in all (the plan row's counter) and in the clinic week holding
+    ``at`` (now by default). One query, whatever the plan's history."""
+    week = week_bounds(plan, at or timezone.now())
+    return PlanUsage(sessions_used=plan.sessions_used,
+                     sessions_this_week=sessions_in_week(plan.pk, week))

@@ -1,7 +1,9 @@
 """Writes to therapy sessions. The only way a session is created, voided or amended.
 
 Every entry point (API, web form, admin, management commands, tasks) calls ``session_log``;
-it is where the scope rule (``plans.rules.session_violations``) is applied, under a lock.
+it is where the scope rule (``plans.rules.session_violations``) is applied, under the plan's
+lock. The plan's usage counter (``TreatmentPlan.sessions_used``) follows these writes
+(sessions/migrations/0004).
 """
 
 from __future__ import annotations
@@ -11,17 +13,26 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from clinic.errors import Conflict
 from clinic.models import Clinic, Role, User
-from plans.models import TreatmentPlan
-from plans.rules import PlanViolation, ProposedSession, clinic_week, session_violations
-from plans.selectors import plan_locked
+from plans.models import PlanVersion, TreatmentPlan
+from plans.notifications import check_plan_after_session
+from plans.rules import (
+    PlanUsage,
+    PlanViolation,
+    ProposedSession,
+    Violation,
+    local_date,
+    session_violations,
+    week_bounds,
+)
+from plans.selectors import plan_for_update, version_in_force
 from plans.validation import MAX_SESSION_MINUTES, check_range, clean_regions, clean_techniques
-from referrals.notifications import check_plan_after_session
 from sessions.models import SessionAddendum, SessionVoid, TherapySession
+from sessions.selectors import sessions_in_week
 
 EARLIEST_SESSION = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -70,11 +81,13 @@ def session_log(
     plan_notes: str = "",
     now: dt.datetime | None = None,
 ) -> TherapySession:
-    """Log a session if, and only if, the plan in force allows all of it.
+    """Log a session if, and only if, the plan allows all of it.
 
     Malformed input raises ValidationError (400). A well-formed session outside the plan
     raises PlanViolation naming every violated rule, and nothing is saved (409). The session
-    is bound to the plan version in force when it is logged.
+    is judged by, and bound to, the plan version in force on its ``started_at``'s day in the
+    clinic's zone (``plans.selectors.version_in_force``): a late entry for last month is
+    checked against last month's prescription.
 
     ``plan`` is the plan, or the id a client sent (then it must be a plan of the therapist's
     clinic). A ``started_at`` without a UTC offset is the clinic's wall-clock time.
@@ -87,20 +100,32 @@ def session_log(
     if clinic is None:
         raise _no_such_plan(plan)
     started_at = _clean_started_at(started_at, now, clinic.tz)
+    proposed = ProposedSession(therapist=therapist, started_at=started_at,
+                               duration_minutes=duration_minutes, regions=regions,
+                               techniques=techniques)
 
-    # No savepoint (two database round trips fewer on the busiest write): a refusal is
-    # decided inside the block and raised after it, so nothing expected escapes the block and
-    # a transaction around it (the request's, see clinic.audit.middleware) stays usable.
+    # Check, then write only if allowed. The refusal is raised after the block: nothing was
+    # written, and leaving the block normally keeps a surrounding transaction (the request's,
+    # clinic.audit.middleware) usable for its audit entry without a savepoint around this one.
+    session = violations = None
     with transaction.atomic(savepoint=False):
-        outcome = _check_and_write(
-            plan=plan, therapist=therapist, started_at=started_at, now=now,
-            week=clinic_week(clinic.tz, started_at),
-            duration_minutes=duration_minutes, regions=regions, techniques=techniques,
-            notes=notes, subjective=subjective, objective=objective, assessment=assessment,
-            plan_notes=plan_notes)
-    if isinstance(outcome, Exception):
-        raise outcome
-    return outcome
+        # Lock the plan row: two therapists logging the last authorised session at the same
+        # moment are serialised here, so the second one counts the first and is refused.
+        if isinstance(plan, TreatmentPlan):
+            locked = plan_for_update(plan.pk)
+        else:  # an id from a client: a plan of the therapist's own clinic, or none
+            locked = plan_for_update(plan, clinic_id=therapist.clinic_id)
+        if locked is not None:
+            version, violations = _judge(locked, proposed)
+            if not violations:
+                session = _write(locked, version, proposed, now=now, notes=notes,
+                                 subjective=subjective, objective=objective,
+                                 assessment=assessment, plan_notes=plan_notes)
+    if session is not None:
+        return session
+    if violations:
+        raise PlanViolation(violations)
+    raise _no_such_plan(plan)
 
 
 def _no_such_plan(plan) -> ValidationError:
@@ -108,32 +133,30 @@ def _no_such_plan(plan) -> ValidationError:
     return ValidationError({"plan": f'Invalid pk "{plan}" - object does not exist.'})
 
 
-def _check_and_write(*, plan, therapist, started_at, now, week, duration_minutes, regions,
-                     techniques, **notes) -> TherapySession | ValidationError | PlanViolation:
-    """session_log's transaction: lock, count, check, write; a refusal is returned, not raised."""
-    # Lock the plan row: two therapists logging the last authorised session at the same
-    # moment are serialised here, so the second one counts the first and is refused.
-    if isinstance(plan, TreatmentPlan):
-        found = plan_locked(plan.pk, week=week)
-    else:
-        found = plan_locked(plan, week=week, clinic_id=therapist.clinic_id)
-    if found is None:
-        return _no_such_plan(plan)
-    locked, usage = found
-    version = locked.current_version
-    proposed = ProposedSession(therapist=therapist, started_at=started_at,
-                               duration_minutes=duration_minutes, regions=regions,
-                               techniques=techniques)
-    violations = session_violations(plan=locked, version=version, proposed=proposed,
-                                    usage=usage)
-    if violations:
-        return PlanViolation(violations)
+def _judge(locked: TreatmentPlan,
+           proposed: ProposedSession) -> tuple[PlanVersion, list[Violation]]:
+    """The version the session falls under (in force at its start) and the rule's verdict on
+    it: usage from the locked plan row (read after the lock) and from the week's sessions."""
+    version = version_in_force(locked, local_date(locked, proposed.started_at))
+    week_used = 0
+    if version.sessions_per_week is not None:  # no weekly limit: nothing to count
+        week_used = sessions_in_week(locked.pk, week_bounds(locked, proposed.started_at))
+    usage = PlanUsage(sessions_used=locked.sessions_used, sessions_this_week=week_used)
+    return version, session_violations(plan=locked, version=version, proposed=proposed,
+                                       usage=usage)
+
+
+def _write(locked: TreatmentPlan, version: PlanVersion, proposed: ProposedSession, *,
+           now: dt.datetime, **notes: str) -> TherapySession:
+    """Insert the allowed session, bound to ``version``. PostgreSQL counts it on the plan row
+    (held locked by the caller) in the same statement (sessions/migrations/0004)."""
     session = TherapySession.objects.create(
-        plan=locked, clinic_id=locked.clinic_id, plan_version=version, therapist=therapist,
-        started_at=started_at,
-        duration_minutes=duration_minutes, regions=regions, techniques=techniques, **notes)
+        plan=locked, clinic_id=locked.clinic_id, plan_version=version,
+        therapist=proposed.therapist,
+        started_at=proposed.started_at, duration_minutes=proposed.duration_minutes,
+        regions=proposed.regions, techniques=proposed.techniques, **notes)
     # One session left: the prescriber hears at once (outbox row, sent after commit).
-    check_plan_after_session(plan=locked, sessions_used=usage.sessions_used + 1, now=now)
+    check_plan_after_session(plan=locked, sessions_used=locked.sessions_used + 1, now=now)
     return session
 
 
@@ -151,12 +174,14 @@ def session_void(*, session: TherapySession, by: User, reason: str) -> SessionVo
                                "may void it.")
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError({"reason": "Say why the session is voided."})
-    try:
-        with transaction.atomic():
-            return SessionVoid.objects.create(session=session, reason=reason.strip(),
-                                              voided_by=by)
-    except IntegrityError:
-        raise Conflict("already_voided", "This session is already voided.") from None
+    with transaction.atomic():
+        # Lock the plan: the void changes its usage (PostgreSQL uncounts the session when the
+        # void is inserted, sessions/migrations/0004), and a session logged at the same moment
+        # must count what this void frees.
+        plan_for_update(session.plan_id)
+        if SessionVoid.objects.filter(session=session).exists():
+            raise Conflict("already_voided", "This session is already voided.")
+        return SessionVoid.objects.create(session=session, reason=reason.strip(), voided_by=by)
 
 
 def session_add_addendum(*, session: TherapySession, by: User, text: str) -> SessionAddendum:

@@ -76,7 +76,7 @@ def test_a_used_up_plan_is_refused_in_the_admin_too(admin_client, chiro, patient
     session_log(plan=plan, therapist=therapist, started_at=timezone.now(), duration_minutes=30,
                 regions=["cervical"])
     response = admin_client.post(ADD_URL, add_form(plan))
-    assert "All 1 authorised sessions are used." in page_text(response)
+    assert "The one authorised session is used." in page_text(response)
     assert TherapySession.objects.count() == 1
 
 

@@ -22,8 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from clinic.api.parsers import RequestTooLarge
-from clinic.errors import Conflict
-from plans.rules import PlanViolation
+from clinic.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +67,8 @@ def exception_handler(exc, context):
         log.warning("DataError answered as 400: %s", exc)
         return _error("invalid", "A value in the request is out of range or malformed.",
                       status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, PlanViolation):
-        return Response(
-            {"code": "plan_violation", "detail": exc.detail,
-             "violations": [v.as_dict() for v in exc.violations]},
-            status=status.HTTP_409_CONFLICT,
-        )
-    if isinstance(exc, Conflict):
-        return Response({"code": exc.code, "detail": exc.detail}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DomainError):
+        return Response(exc.body(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {
             "non_field_errors": exc.messages}

@@ -1,4 +1,4 @@
-"""Who may call what (DESIGN.md "Roles"). A wrong role is a 403 before any plan rule runs."""
+"""Who may call what (docs/design.md "Roles"). A wrong role is a 403 before any plan rule runs."""
 
 from __future__ import annotations
 
@@ -39,3 +39,14 @@ class IsClinicStaff(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.clinic_id and user.role)
+
+
+class IsFrontDesk(BasePermission):
+    """Therapists and clinic admins: register and edit patients, book and run appointments."""
+
+    message = "Only a massage therapist or a clinic admin may do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.clinic_id
+                    and user.role in (Role.THERAPIST, Role.ADMIN))

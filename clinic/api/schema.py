@@ -31,7 +31,8 @@ ViolationSerializer = inline_serializer(
         "code": serializers.ChoiceField(choices=[
             "plan_not_active", "outside_validity", "region_out_of_scope",
             "region_contraindicated", "duration_exceeds_plan", "sessions_exhausted",
-            "weekly_limit_reached", "technique_not_prescribed", "not_a_therapist"]),
+            "weekly_limit_reached", "technique_not_prescribed", "not_a_therapist",
+            "therapist_busy"]),
         "message": serializers.CharField(),
         "regions": serializers.ListField(child=serializers.CharField(), required=False),
         "techniques": serializers.ListField(child=serializers.CharField(), required=False),

@@ -23,3 +23,11 @@ def leave(token) -> None:
 def pending_events(request) -> list | None:
     """The request's queue of sign-in events, or None outside the audit middleware."""
     return getattr(request, "audit_events", None)
+
+
+def note_changed_fields(request, fields) -> None:
+    """Record on the request which fields an update changed, by name only: the audit entry
+    of the request carries them in its ``detail`` (never the values: no patient data there).
+    Takes a DRF request or Django's own."""
+    django_request = getattr(request, "_request", request)
+    django_request.audit_detail = {"changed": sorted(fields)}

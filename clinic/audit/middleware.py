@@ -68,7 +68,7 @@ def logged_path(request) -> str:
     return f"{path}?{'&'.join(keys)}" if keys else path
 
 
-def _target(request):
+def request_target(request):
     """``(object_type, object id from the URL, action)`` or None when not patient data."""
     match = request.resolver_match
     if match is None:
@@ -187,7 +187,7 @@ class AuditMiddleware:
     def record_access(self, request, response) -> None:
         if getattr(request, "audit_recorded", False):
             return  # the view wrote its own entry (the CSV export)
-        target = _target(request)
+        target = request_target(request)
         if target is None:
             return
         object_type, object_id, action = target
@@ -200,11 +200,14 @@ class AuditMiddleware:
         clinic_id = user.clinic_id if signed_in else None
 
         data = getattr(response, "data", None)
-        detail = None
+        # What an update changed, by field name (clinic.audit.context.note_changed_fields).
+        detail = getattr(request, "audit_detail", None)
         if response.get(REPLAYED_HEADER) == "true":
             # An Idempotency-Key retry: nothing was written, the stored answer was read again.
             action, detail = Action.READ, {"idempotent_replay": True}
             data = _json_object(response.content)
+        if getattr(request, "audit_detail", None):  # e.g. a read under a break-glass grant
+            detail = {**(detail or {}), **request.audit_detail}
         data = data if isinstance(data, Mapping) and "results" not in data else {}
         if not object_id and status == 201:
             object_id = data.get("id")

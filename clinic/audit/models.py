@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     LOGOUT = "logout", "Sign-out"
     PERMISSION_CHANGE = "permission_change", "Role or permission change"
     UNLOCK = "unlock", "Unlock (lockout reset)"
+    BREAK_GLASS = "break_glass", "Break-glass access"
 
 
 class Outcome(models.TextChoices):

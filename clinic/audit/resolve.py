@@ -11,6 +11,7 @@ _LOOKUPS = {
     "plan": ("plans", ("TreatmentPlan",), "patient_id", "clinic_id"),
     "session": ("therapy_sessions", ("TherapySession",), "plan__patient_id", "plan__clinic_id"),
     "ticket": ("referrals", ("ConsultTicket", "Ticket"), "plan__patient_id", "plan__clinic_id"),
+    "appointment": ("appointments", ("Appointment",), "plan__patient_id", "clinic_id"),
 }
 
 
@@ -46,4 +47,4 @@ def patient_of(object_type: str, object_id, clinic_id: int | None) -> tuple[int,
         return None
 
 
-HINT_KEYS = ("patient", "plan", "session", "ticket")
+HINT_KEYS = ("patient", "plan", "session", "ticket", "appointment")

@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import hmac
 import ipaddress
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection
+from django.utils.crypto import salted_hmac
 
 from clinic.audit.models import AuditEntry, Outcome
 
@@ -159,6 +162,7 @@ class ChainSummary:
     entries: int
     head: str
     problem: ChainProblem | None
+    last_id: int | None = None  # the entry whose hash is ``head`` (None: an empty chain)
 
 
 def chain_ids() -> list[int | None]:
@@ -193,4 +197,72 @@ def verify_chain(*, clinic_id: int | None) -> ChainSummary:
                 f"entry #{entry.pk} was altered: its hash does not match its fields"))
         expected_prev = entry.hash
         previous_id = entry.pk
-    return ChainSummary(clinic_id, count, expected_prev, None)
+    return ChainSummary(clinic_id, count, expected_prev, None, previous_id)
+
+
+# --- signed heads: what a rewrite by someone with database access alone cannot forge ----------
+#
+# The chain's hashes use no key (PostgreSQL computes them, and the database must not hold the
+# key), so whoever can write the table could rebuild a consistent chain. An exported head,
+# signed with HMAC under AUDIT_HMAC_KEY (held by the app, never by the database), pins the
+# trail as it was: a rebuilt chain no longer reaches the signed hash at the signed entry.
+
+HEAD_FORMAT = "plankeeper-audit-head/1"
+
+
+def _head_key() -> bytes:
+    key = settings.AUDIT_HMAC_KEY
+    if key:
+        return key.encode("utf-8")
+    # Derived from SECRET_KEY for its own purpose (no other signature can be replayed here).
+    return salted_hmac("plankeeper.audit.head-key", "v1", algorithm="sha256").digest()
+
+
+def _signature(document: dict) -> str:
+    body = {k: v for k, v in document.items() if k != "signature"}
+    return hmac.new(_head_key(), _canonical_json(body).encode("ascii"),
+                    hashlib.sha256).hexdigest()
+
+
+def head_export(summaries: list[ChainSummary], *, now: dt.datetime) -> dict:
+    """A signed record of each intact chain's head, to keep outside the database."""
+    document = {
+        "format": HEAD_FORMAT, "exported_at": now.astimezone(dt.UTC).isoformat(),
+        "chains": [{"clinic": s.clinic_id, "entries": s.entries, "last_id": s.last_id,
+                    "head": s.head} for s in summaries if s.problem is None],
+    }
+    document["signature"] = _signature(document)
+    return document
+
+
+def head_check(document) -> list[str]:
+    """What differs between the trail now and a signed head exported earlier (empty: the
+    trail still holds, unchanged, every entry the head covers). A head whose signature does not
+    verify is reported as such and nothing else is trusted from it."""
+    if not isinstance(document, dict) or document.get("format") != HEAD_FORMAT:
+        return ["the head file is not a Plan-keeper audit head"]
+    signature = str(document.get("signature", ""))
+    if not hmac.compare_digest(signature, _signature(document)):
+        return ["the head file's signature does not verify: it was altered, or signed with "
+                "another AUDIT_HMAC_KEY"]
+    problems = []
+    for chain in document.get("chains", []):
+        clinic_id, last_id = chain["clinic"], chain["last_id"]
+        name = f"clinic {clinic_id}" if clinic_id is not None else "no clinic"
+        summary = verify_chain(clinic_id=clinic_id)
+        if summary.problem:
+            problems.append(f"{name}: {summary.problem.message}")
+            continue
+        if last_id is None:
+            continue  # the chain was empty then
+        row = (AuditEntry.objects.filter(clinic_id=clinic_id, pk=last_id)
+               .values_list("hash", flat=True).first())
+        kept = AuditEntry.objects.filter(clinic_id=clinic_id, pk__lte=last_id).count()
+        if row is None:
+            problems.append(f"{name}: entry #{last_id}, the signed head, is gone: the trail "
+                            "was cut back or rebuilt")
+        elif row != chain["head"] or kept != chain["entries"]:
+            problems.append(f"{name}: the chain no longer reaches the signed head at entry "
+                            f"#{last_id} ({kept} entries up to it, {chain['entries']} signed): "
+                            "the trail was rewritten")
+    return problems

@@ -3,7 +3,7 @@ reads. Three ways in, tried in this order:
 
 1. a view that declares ``audit_object = Target(...)`` (or is wrapped by ``@audited(...)``);
 2. an API route, by its URL name (``clinic/api/urls.py``);
-3. a page, by its path (the paths of API.md "Pages" are a public contract);
+3. a page, by its path (the paths of docs/api.md "Pages" are a public contract);
 4. the Django admin: every model page, by the admin's URL names.
 
 A request matching none of them (``/api/me/``, the schema, static files, the login form) is
@@ -79,15 +79,21 @@ API: dict[str, Target] = {
     "api-notification": Target("notification"),
     "api-notification-read": Target("notification", actions=_on_post(Action.UPDATE)),
     "api-audit": Target("audit", None),
+    "api-appointments": Target("appointment", None),
+    "api-appointment": Target("appointment"),
+    "api-appointment-arrive": Target("appointment", actions=_on_post(Action.UPDATE)),
+    "api-appointment-no-show": Target("appointment", actions=_on_post(Action.UPDATE)),
+    "api-appointment-cancel": Target("appointment", actions=_on_post(Action.UPDATE)),
 }
 
-# --- 3. pages, by path (API.md "Pages"); sub-paths (htmx partials, forms) included -----------
+# --- 3. pages, by path (docs/api.md "Pages"); sub-paths (htmx partials, forms) included -----------
 _VERB_ACTIONS = (
     ("void", Action.VOID), ("approve", Action.DECIDE), ("decline", Action.DECIDE),
     ("decide", Action.DECIDE), ("amend", Action.UPDATE), ("edit", Action.UPDATE),
     ("status", Action.UPDATE), ("withdraw", Action.UPDATE), ("reassign", Action.UPDATE),
     ("fhir", Action.EXPORT), ("export", Action.EXPORT), ("csv", Action.EXPORT),
     ("new", Action.CREATE),  # /plans/<id>/sessions/new/: a session logged on that plan
+    ("cancel", Action.UPDATE), ("arrive", Action.UPDATE), ("no-show", Action.UPDATE),
 )
 PAGES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^/$(?P<pk>)"), "worklist"),  # each role's home lists patients or tickets
@@ -95,6 +101,7 @@ PAGES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^/plans/(?:(?P<pk>\d+)/)?"), "plan"),
     (re.compile(r"^/sessions/(?:(?P<pk>\d+)/)?"), "session"),
     (re.compile(r"^/tickets/(?:(?P<pk>\d+)/)?"), "ticket"),
+    (re.compile(r"^/appointments/(?:(?P<pk>\d+)/)?"), "appointment"),
 ]
 
 

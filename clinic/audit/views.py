@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from clinic.audit.api import AuditFilterForm
+from clinic.audit.describe import describe
 from clinic.audit.middleware import logged_path
 from clinic.audit.models import Action
 from clinic.audit.net import client_ip, request_id
@@ -87,10 +89,14 @@ def audit_page(request):
     query = request.GET.copy()
     query.pop("before", None)
     query.pop("page", None)
+    clinic = request.user.clinic
+    tz = clinic.tz if clinic is not None else dt.UTC
     return TemplateResponse(request, "audit/list.html", {
         "form": form, "entries": rows, "older": older, "is_first": not before.isdigit(),
         "count": min(count, COUNT_CAP), "count_capped": count > COUNT_CAP,
         "query": query.urlencode(),
+        "lines": describe(rows, tz=tz, clinic_id=request.user.clinic_id),
+        "tz_name": str(tz),
         "base_template": _layout(), "csv_query": (query.urlencode() + "&" if query else ""),
     })
 

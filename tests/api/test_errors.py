@@ -294,3 +294,26 @@ def test_django_level_errors_raised_in_a_view_become_4xx_not_500(exc, status, co
 def test_an_unacceptable_accept_header_is_406_with_the_error_shape(api, therapist):
     response = api(therapist).get("/api/plans/", HTTP_ACCEPT="text/csv")
     assert_error_shape(response, 406, "not_acceptable")
+
+
+def test_every_domain_error_answers_with_its_own_status_and_body():
+    """The one handler maps the core's DomainError; it knows no app's exceptions."""
+    from clinic.api.errors import exception_handler
+    from clinic.errors import Conflict, DomainError
+    from plans.rules import PlanViolation, Violation
+
+    class Gone(DomainError):
+        status_code = 410
+        code = "gone"
+        detail = "It went."
+
+    assert (exception_handler(Gone(), {}).status_code,
+            exception_handler(Gone(), {}).data) == (410, {"code": "gone", "detail": "It went."})
+    conflict = exception_handler(Conflict("ticket_decided", "Already approved."), {})
+    assert (conflict.status_code, conflict.data) == (
+        409, {"code": "ticket_decided", "detail": "Already approved."})
+    refused = exception_handler(PlanViolation([Violation("sessions_exhausted", "None left.")]),
+                                {})
+    assert refused.status_code == 409
+    assert refused.data["code"] == "plan_violation"
+    assert refused.data["violations"] == [{"code": "sessions_exhausted", "message": "None left."}]

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -26,7 +27,7 @@ from tests.factories import make_plan
 pytestmark = pytest.mark.django_db
 
 SNOMED = "http://snomed.info/sct"
-# DOMAIN.md's table, written out again here so a wrong code in clinic.regions fails a test.
+# docs/domain.md's table, written out again here so a wrong code in clinic.regions fails a test.
 EXPECTED_SNOMED = {
     "Cervical spine (neck)": "122494005", "Thoracic spine (upper/mid back)": "122495006",
     "Lumbar spine (low back)": "122496007", "Left foot": "239919000", "Right foot": "239830003",
@@ -65,6 +66,8 @@ REFERENCE_TARGETS = {
     "Task.reasonReference": {"Procedure"},
     "Task.note.authorReference": {"Practitioner"},
     "Task.output.valueReference": {"ServiceRequest"},
+    "Appointment.basedOn": {"ServiceRequest"},
+    "Appointment.participant.actor": {"Patient", "Practitioner"},
 }
 
 
@@ -182,23 +185,30 @@ def days_ago(n: int, hour: int = 10) -> dt.datetime:
 @pytest.fixture
 def story(chiro, therapist, therapist2, patient):
     """A plan with history: three versions, sessions by two therapists (one voided, one with an
-    addendum), and a ticket in each state."""
+    addendum), and a ticket in each state. Each step happens on its own day (the clock is
+    moved there), as sessions are judged by the version in force on their day."""
     today = timezone.localdate()
-    plan = make_plan(prescriber=chiro, patient=patient, regions=["cervical"],
-                     valid_from=today - dt.timedelta(days=30), sessions_per_week=None,
-                     sessions_authorized=20, diagnosis="M54.2 Cervicalgia")
-    first = session_log(plan=plan, therapist=therapist, started_at=days_ago(20),
-                        duration_minutes=30, regions=["cervical"], notes="Tight left side.")
-    plan_amend(plan=plan, by=chiro, reason="Add the upper back, avoid the feet.",
-               changes={"regions": ["cervical", "thoracic"], "avoid_regions": ["foot_left",
-                                                                               "foot_right"]})
-    voided = session_log(plan=plan, therapist=therapist2, started_at=days_ago(10),
+    first_at, voided_at, last_at = days_ago(20), days_ago(10), days_ago(2)
+    with time_machine.travel(days_ago(30), tick=True):
+        plan = make_plan(prescriber=chiro, patient=patient, regions=["cervical"],
+                         valid_from=today - dt.timedelta(days=30), sessions_per_week=None,
+                         sessions_authorized=20, diagnosis="M54.2 Cervicalgia")
+    with time_machine.travel(days_ago(20, hour=11), tick=True):
+        first = session_log(plan=plan, therapist=therapist, started_at=first_at,
+                            duration_minutes=30, regions=["cervical"], notes="Tight left side.")
+    with time_machine.travel(days_ago(15), tick=True):
+        plan_amend(plan=plan, by=chiro, reason="Add the upper back, avoid the feet.",
+                   changes={"regions": ["cervical", "thoracic"],
+                            "avoid_regions": ["foot_left", "foot_right"]})
+    voided = session_log(plan=plan, therapist=therapist2, started_at=voided_at,
                          duration_minutes=25, regions=["thoracic"])
     session_void(session=voided, by=therapist2, reason="Logged on the wrong client.")
     session_add_addendum(session=first, by=therapist, text="Client reported relief next day.")
-    approved = ticket_raise(plan=plan, raised_by=therapist, client_request="Also my buttocks?",
-                            add_regions=["gluteal_left", "gluteal_right"], session=first)
-    ticket_approve(ticket=approved, by=chiro, note="Fine, gently.")
+    with time_machine.travel(days_ago(5), tick=True):
+        approved = ticket_raise(plan=plan, raised_by=therapist,
+                                client_request="Also my buttocks?",
+                                add_regions=["gluteal_left", "gluteal_right"], session=first)
+        ticket_approve(ticket=approved, by=chiro, note="Fine, gently.")
     declined = ticket_raise(plan=plan, raised_by=therapist, client_request="And my left hand",
                             add_regions=["hand_left"])
     ticket_decline(ticket=declined, by=chiro, reason="Hand pain needs an exam first.")
@@ -207,7 +217,7 @@ def story(chiro, therapist, therapist2, patient):
     ticket_withdraw(ticket=withdrawn, by=therapist2)
     still_open = ticket_raise(plan=plan, raised_by=therapist, client_request="Longer please",
                               session_minutes=45)
-    session_log(plan=plan, therapist=therapist, started_at=days_ago(2), duration_minutes=30,
+    session_log(plan=plan, therapist=therapist, started_at=last_at, duration_minutes=30,
                 regions=["gluteal_left", "cervical"])
     return {"plan": plan, "first": first, "voided": voided, "approved": approved,
             "declined": declined, "withdrawn": withdrawn, "open": still_open}

@@ -13,7 +13,8 @@ from rest_framework.test import APIClient
 
 from clinic.idempotency.models import IdempotencyRecord
 from clinic.idempotency.services import idempotency_purge
-from referrals.models import ConsultTicket, Outbox
+from notifications.models import Outbox
+from referrals.models import ConsultTicket
 from sessions.models import TherapySession
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,5 @@
 """Who may call what: every API route x anonymous / therapist / chiropractor / admin / another
-clinic's user, with the status each must get (API.md "Authentication" and DESIGN.md "Roles").
+clinic's user, with the status each must get (docs/api.md "Signing in" and docs/design.md "Roles").
 
 The routes come from the URL configuration: a route added without a row here fails
 ``test_every_api_route_has_a_row``. Each request carries a valid body, so an allowed caller
@@ -19,8 +19,10 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from referrals.models import Outbox
-from referrals.notifications import deliver
+from appointments.services import appointment_book
+from clinic.accounts.tokens import token_issue
+from notifications.models import Outbox
+from notifications.outbox import deliver
 from referrals.services import ticket_raise
 from sessions.services import session_log
 from tests.api.routes import api_routes
@@ -49,10 +51,17 @@ class Row(NamedTuple):
 
 MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "auth/token/"): Row(400, 200, 200, 200, "therapist", 200),
+    ("POST", "auth/logout/"): Row(401, 204, 204, 204, "therapist", 204),
+    ("GET", "auth/tokens/"): Row(401, 200, 200, 200, "therapist", 200),
+    # The therapist's second device: theirs to revoke, and their clinic admin's.
+    ("DELETE", "auth/tokens/<int:pk>/"): Row(401, 204, 404, 204, "admin", 404),
     ("GET", "me/"): Row(401, 200, 200, 200, "therapist", 200),
     ("GET", "patients/"): Row(401, 200, 200, 200, "therapist", 200),
-    ("POST", "patients/"): Row(401, 403, 403, 201, "admin", 201),
+    ("POST", "patients/"): Row(401, 201, 403, 201, "admin", 201),
     ("GET", "patients/<int:pk>/"): Row(401, 200, 200, 200, "admin", 404),
+    # Stating a reason to open a record: chiropractors and admins of the patient's clinic.
+    ("POST", "patients/<int:pk>/break-glass/"): Row(401, 403, 201, 201, "admin", 404),
+    ("PATCH", "patients/<int:pk>/"): Row(401, 200, 403, 200, "admin", 404),
     ("GET", "plans/"): Row(401, 200, 200, 200, "chiropractor", 200),
     ("POST", "plans/"): Row(401, 403, 201, 403, "chiropractor", 400),
     ("GET", "plans/<int:pk>/"): Row(401, 200, 200, 200, "chiropractor", 404),
@@ -66,6 +75,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "sessions/<int:pk>/void/"): Row(401, 200, 403, 200, "admin", 404),
     ("POST", "sessions/<int:pk>/addenda/"): Row(401, 201, 403, 403, "therapist", 404),
     ("GET", "audit/"): Row(401, 403, 403, 200, "admin", 200),
+    ("GET", "appointments/"): Row(401, 200, 200, 200, "therapist", 200),
+    # The other clinic's admin names our therapist: "no such therapist" (400 on the field).
+    ("POST", "appointments/"): Row(401, 201, 403, 201, "admin", 400),
+    ("GET", "appointments/<int:pk>/"): Row(401, 200, 200, 200, "therapist", 404),
+    ("POST", "appointments/<int:pk>/arrive/"): Row(401, 200, 403, 200, "therapist", 404),
+    ("POST", "appointments/<int:pk>/no-show/"): Row(401, 200, 403, 200, "admin", 404),
+    ("POST", "appointments/<int:pk>/cancel/"): Row(401, 200, 403, 200, "therapist", 404),
     ("GET", "tickets/"): Row(401, 200, 200, 200, "therapist", 200),
     ("POST", "tickets/"): Row(401, 201, 403, 403, "therapist", 400),
     ("GET", "tickets/<int:pk>/"): Row(401, 200, 200, 200, "chiropractor", 404),
@@ -91,6 +107,7 @@ class World(NamedTuple):
     session: object
     ticket: object
     notification: object
+    appointment: object
 
 
 def _today():
@@ -123,7 +140,27 @@ BODIES: dict[tuple[str, str], Callable[[World, object], dict]] = {
     ("POST", "tickets/<int:pk>/withdraw/"): lambda w, user: {},
     ("POST", "tickets/<int:pk>/reassign/"): lambda w, user: {"assigned_to": w.chiro2.pk},
     ("POST", "notifications/<int:pk>/read/"): lambda w, user: {},
+    ("POST", "auth/logout/"): lambda w, user: {},
+    ("POST", "patients/<int:pk>/break-glass/"): lambda w, user: {
+        "reason": "Covering the weekend on-call for a colleague."},
+    ("DELETE", "auth/tokens/<int:pk>/"): lambda w, user: {},
+    ("PATCH", "patients/<int:pk>/"): lambda w, user: {"phone": "+1 555 0100",
+                                                      "alerts": "Latex allergy"},
+    ("POST", "appointments/"): lambda w, user: {
+        "plan": w.plan.pk, "minutes": 30, "therapist": w.users["therapist"].pk,
+        # Next week's Monday: this week's allowance already holds a session and a booking.
+        "starts_at": (_next_monday(w) + dt.timedelta(weeks=1)).isoformat()},
+    ("POST", "appointments/<int:pk>/cancel/"): lambda w, user: {"reason": "Client is ill."},
+    ("POST", "appointments/<int:pk>/arrive/"): lambda w, user: {},
+    ("POST", "appointments/<int:pk>/no-show/"): lambda w, user: {},
 }
+
+
+def _next_monday(w) -> dt.datetime:
+    tz = w.plan.clinic.tz
+    today = timezone.localdate(timezone=tz)
+    monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1)
+    return dt.datetime.combine(monday, dt.time(10), tzinfo=tz)
 
 
 @pytest.fixture
@@ -150,15 +187,22 @@ def world(db) -> World:
     for row in Outbox.objects.all():
         deliver(row.pk)
     notification = users["chiropractor"].notifications.get()
-    return World(users, chiro2, patient, plan, session, ticket, notification)
+    # Booked five minutes ago for then: started, so it can be marked a no-show.
+    started = timezone.now() - dt.timedelta(minutes=5)
+    appointment = appointment_book(plan=plan, by=users["therapist"], starts_at=started,
+                                   minutes=30, now=started)
+    return World(users, chiro2, patient, plan, session, ticket, notification, appointment)
 
 
 def _object_id(world: World, route: str) -> int | None:
     if "<int:pk>" not in route:
         return None
     first = route.split("/")[0]
+    if first == "auth":  # auth/tokens/<pk>/: a second device of the therapist
+        return token_issue(user=world.users["therapist"], device="front desk tablet")[0].pk
     return {"patients": world.patient, "plans": world.plan, "sessions": world.session,
-            "tickets": world.ticket, "notifications": world.notification}[first].pk
+            "tickets": world.ticket, "notifications": world.notification,
+            "appointments": world.appointment}[first].pk
 
 
 def _caller(world: World, persona: str, row: Row):

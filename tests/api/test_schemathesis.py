@@ -22,11 +22,11 @@ from django.db import close_old_connections
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import checks
 
-from referrals.models import Notification, Outbox
-from referrals.notifications import deliver
+from clinic.accounts.tokens import token_issue
+from notifications.models import Notification, Outbox
+from notifications.outbox import deliver
 from referrals.services import ticket_raise
 from sessions.services import session_log
 from tests.factories import (
@@ -157,7 +157,7 @@ def clinic_data(db):
 @pytest.fixture(params=["therapist", "chiropractor", "admin"])
 def token(request, clinic_data, settings):
     settings.API_WRITE_RATE = None  # fuzzing is a burst of writes by design
-    return Token.objects.create(user=clinic_data[request.param]).key
+    return token_issue(user=clinic_data[request.param])[1]
 
 
 @schema.parametrize()

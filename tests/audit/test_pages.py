@@ -97,5 +97,5 @@ def test_the_trail_page_says_each_outcome_once_with_its_status(client, clinic_ad
         "regions": ["foot_left"]}, format="json")
     client.force_login(clinic_admin)
     text = client.get("/audit/").content.decode()
-    assert "Refused by a rule (409)" in text
+    assert "Refused <span class=\"muted\">(409)</span>" in text
     assert "(409) (409)" not in text

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE_DIR = Path(os.environ.get("AXE_DIR", ROOT / ".data" / "npm"))
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "browser-pass-123"
-SIZES = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 768, "height": 1024}}
+SIZES = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 768, "height": 1024},
+         "tablet-820": {"width": 820, "height": 1180}}
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +57,7 @@ def axe_js() -> Path:
 
 @pytest.fixture
 def demo(transactional_db):
-    """The seed story's data (API.md seed_demo), every user with PASSWORD."""
+    """The seed story's data (docs/api.md seed_demo), every user with PASSWORD."""
     from django.core.management import call_command
 
     call_command("seed_demo", password=PASSWORD, stdout=open(os.devnull, "w"))  # noqa: SIM115

@@ -1,4 +1,4 @@
-"""axe-core on every page of API.md, for each role, at 1280x800 and 768x1024: no serious or
+"""axe-core on every page of docs/api.md, for each role, at 1280x800 and 768x1024: no serious or
 critical violation, and no console error. With SCREENSHOT_DIR set, each page is also saved
 as a PNG there (to look at, as a new user would)."""
 
@@ -44,19 +44,24 @@ def world(plan):
 
 
 def pages_for(role: str, w) -> list[tuple[str, str]]:
-    """(name, path) of every page of API.md this role opens."""
+    """(name, path) of every page of docs/api.md this role opens."""
     plan, ticket, ending = w["plan"], w["ticket"], w["ending"]
     common = [("home", "/"), ("patient", f"/patients/{plan.patient_id}/"),
               ("plan-card", f"/plans/{plan.pk}/"), ("plan-card-v2", f"/plans/{ending.pk}/"),
               ("tickets", "/tickets/"), ("ticket", f"/tickets/{ticket.pk}/"),
-              ("search", "/patients/search/?q=Casey")]
+              ("search", "/patients/search/?q=Casey"),
+              ("second-factor", "/accounts/second-factor/"),
+              ("appointments-day", "/appointments/"), ("appointments-week", "/appointments/week/")]
     if role == "therapist":
         return [*common, ("ticket-new", f"/plans/{plan.pk}/tickets/new/"),
-                ("forbidden", "/plans/new/")]
+                ("forbidden", "/plans/new/"), ("patient-new", "/patients/new/"),
+                ("book", f"/plans/{plan.pk}/appointments/new/")]
     if role == "chiro":
         return [*common, ("plan-new", f"/plans/new/?patient={plan.patient_id}"),
                 ("plan-amend", f"/plans/{plan.pk}/amend/")]
-    return [*common, ("audit", "/audit/"), ("django-admin", "/admin/")]
+    return [*common, ("audit", "/audit/"), ("django-admin", "/admin/"),
+            ("staff-sign-ins", "/accounts/staff/"),
+            ("patient-edit", f"/patients/{plan.patient_id}/edit/")]
 
 
 def with_axe(s, axe_js: Path):

@@ -1,4 +1,4 @@
-"""The seed story, played through the pages in a real browser (DESIGN.md):
+"""The seed story, played through the pages in a real browser (docs/design.md):
 
 the therapist logs a cervical session, tries legs and feet and sees the refusal, raises the
 ticket; the chiropractor approves it from the inbox; the therapist sees version 2 and logs

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from referrals.models import Notification
+from notifications.models import Notification
 from tests.factories import AdminFactory, make_plan, make_ticket
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,9 @@ import pytest
 import redis
 from django.utils import timezone
 
-from referrals.models import ConsultTicket, Notification, Outbox, OutboxStatus
-from referrals.notifications import enqueue_delivery
+from notifications.models import Notification, Outbox, OutboxStatus
+from notifications.outbox import enqueue_delivery
+from referrals.models import ConsultTicket
 from tests.referrals.brokers import (
     RedisServer,
     celery_worker,

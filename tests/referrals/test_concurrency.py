@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 
 from clinic.errors import Conflict
+from notifications.models import Outbox
 from plans.models import PlanVersion
-from referrals.models import ConsultTicket, Outbox, TicketStatus
+from referrals.models import ConsultTicket, TicketStatus
 from referrals.services import ticket_approve, ticket_decline, ticket_withdraw
 from tests.factories import make_ticket
 

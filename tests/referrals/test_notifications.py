@@ -11,8 +11,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from referrals import notifications
-from referrals.models import Notification, NotificationKind, Outbox, OutboxStatus
+from notifications import outbox
+from notifications.models import Notification, NotificationKind, Outbox, OutboxStatus
+from plans import notifications as plan_notices
+from referrals import notifications as ticket_notices
 from referrals.services import ticket_approve, ticket_decline, ticket_reassign
 from sessions.services import session_log
 from tests.factories import AdminFactory, make_plan, make_ticket
@@ -29,7 +31,7 @@ def kinds(user) -> list[str]:
 
 def deliver_all(now=None) -> int:
     """What the worker does: deliver every pending row (as its own task or the sweep would)."""
-    return sum(notifications.deliver(pk, now=now) for pk in
+    return sum(outbox.deliver(pk, now=now) for pk in
                Outbox.objects.filter(status=OutboxStatus.PENDING).values_list("pk", flat=True))
 
 
@@ -106,9 +108,9 @@ def test_withdrawing_tells_the_chiropractor_there_is_nothing_to_decide(therapist
 def test_delivering_twice_sends_once(therapist, chiro, plan):
     make_ticket(plan=plan, raised_by=therapist)
     row = Outbox.objects.get()
-    assert notifications.deliver(row.pk) is True
-    assert notifications.deliver(row.pk) is False  # a redelivered task finds it sent
-    assert notifications.deliver_pending(now=timezone.now() + dt.timedelta(hours=1)) == 0
+    assert outbox.deliver(row.pk) is True
+    assert outbox.deliver(row.pk) is False  # a redelivered task finds it sent
+    assert outbox.deliver_pending(now=timezone.now() + dt.timedelta(hours=1)) == 0
     assert Notification.objects.count() == 1 and len(mail.outbox) == 1
     row.refresh_from_db()
     assert (row.status, row.attempts) == (OutboxStatus.SENT, 1)
@@ -120,29 +122,29 @@ def test_a_mail_server_failure_is_retried_later_and_delivered_once(therapist, ch
     now = timezone.now()
     with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("SMTP down")), \
             pytest.raises(OSError):
-        notifications.deliver(row.pk, now=now)
+        outbox.deliver(row.pk, now=now)
     row.refresh_from_db()
     assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
     assert "SMTP down" in row.last_error
     assert not Notification.objects.exists()  # rolled back with the failed e-mail
     assert row.next_attempt_at > now  # backed off
-    assert notifications.deliver_pending(now=now) == 0
-    assert notifications.deliver_pending(now=row.next_attempt_at) == 1
-    assert notifications.deliver_pending(now=row.next_attempt_at) == 0
+    assert outbox.deliver_pending(now=now) == 0
+    assert outbox.deliver_pending(now=row.next_attempt_at) == 1
+    assert outbox.deliver_pending(now=row.next_attempt_at) == 0
     assert Notification.objects.count() == 1 and len(mail.outbox) == 1
 
 
 def test_the_sweep_delivers_rows_whose_task_never_ran(therapist, chiro, plan, settings):
     settings.OUTBOX_RETRY_AFTER_SECONDS = 30
     make_ticket(plan=plan, raised_by=therapist, now=T0)
-    assert notifications.deliver_pending(now=T0 + dt.timedelta(seconds=10)) == 0
-    assert notifications.deliver_pending(now=T0 + dt.timedelta(seconds=31)) == 1
+    assert outbox.deliver_pending(now=T0 + dt.timedelta(seconds=10)) == 0
+    assert outbox.deliver_pending(now=T0 + dt.timedelta(seconds=31)) == 1
     assert kinds(chiro) == ["ticket_raised"]
 
 
 def test_the_same_event_is_recorded_once(therapist, chiro, plan):
     ticket = make_ticket(plan=plan, raised_by=therapist)
-    notifications.notify_ticket_raised(ticket)
+    ticket_notices.notify_ticket_raised(ticket)
     assert Outbox.objects.filter(kind=NotificationKind.TICKET_RAISED).count() == 1
 
 
@@ -158,7 +160,7 @@ def test_a_down_broker_neither_slows_nor_fails_raising_a_ticket(
     assert response.status_code == 201, response.content
     assert elapsed < 1.0, f"raising took {elapsed:.2f}s with the broker down"
     assert Outbox.objects.get().status == OutboxStatus.PENDING  # kept for the sweep
-    assert notifications.deliver_pending(now=timezone.now() + dt.timedelta(minutes=1)) == 1
+    assert outbox.deliver_pending(now=timezone.now() + dt.timedelta(minutes=1)) == 1
     assert kinds(chiro) == ["ticket_raised"]
 
 
@@ -169,7 +171,7 @@ def test_an_unroutable_broker_host_costs_at_most_the_publish_timeout(therapist, 
     # 10.255.255.1 drops packets (no RST): only the connect timeout ends the attempt.
     with publishing_to("redis://10.255.255.1:6379/0"):
         started = time.monotonic()
-        notifications.enqueue_delivery(row.pk)
+        outbox.enqueue_delivery(row.pk)
         elapsed = time.monotonic() - started
     assert elapsed < 1.0, f"publishing to a black hole took {elapsed:.2f}s"
 
@@ -180,10 +182,10 @@ def test_the_chiropractor_is_reminded_once_at_half_the_sla(therapist, chiro, pla
     settings.TICKET_SLA_HOURS = 48
     make_ticket(plan=plan, raised_by=therapist, now=T0)
     deliver_all(T0)
-    assert notifications.send_ticket_reminders(now=T0 + dt.timedelta(hours=23, minutes=59)) == 0
-    assert notifications.send_ticket_reminders(now=T0 + dt.timedelta(hours=24)) == 1
-    assert notifications.send_ticket_reminders(now=T0 + dt.timedelta(hours=24, minutes=1)) == 0
-    assert notifications.send_ticket_reminders(now=T0 + dt.timedelta(hours=30)) == 0
+    assert ticket_notices.send_ticket_reminders(now=T0 + dt.timedelta(hours=23, minutes=59)) == 0
+    assert ticket_notices.send_ticket_reminders(now=T0 + dt.timedelta(hours=24)) == 1
+    assert ticket_notices.send_ticket_reminders(now=T0 + dt.timedelta(hours=24, minutes=1)) == 0
+    assert ticket_notices.send_ticket_reminders(now=T0 + dt.timedelta(hours=30)) == 0
     deliver_all()
     deliver_all()
     assert kinds(chiro).count("ticket_reminder") == 1
@@ -193,8 +195,8 @@ def test_the_chiropractor_is_reminded_once_at_half_the_sla(therapist, chiro, pla
 def test_a_decided_ticket_gets_no_reminder_or_escalation(therapist, chiro, clinic_admin, plan):
     ticket = make_ticket(plan=plan, raised_by=therapist, now=T0)
     ticket_decline(ticket=ticket, by=chiro, reason="No.", now=T0 + dt.timedelta(hours=1))
-    assert notifications.send_ticket_reminders(now=T0 + dt.timedelta(hours=25)) == 0
-    assert notifications.escalate_overdue_tickets(now=T0 + dt.timedelta(hours=50)) == 0
+    assert ticket_notices.send_ticket_reminders(now=T0 + dt.timedelta(hours=25)) == 0
+    assert ticket_notices.escalate_overdue_tickets(now=T0 + dt.timedelta(hours=50)) == 0
 
 
 def test_an_overdue_ticket_escalates_to_every_admin_once(therapist, chiro, clinic_admin, clinic,
@@ -203,11 +205,11 @@ def test_an_overdue_ticket_escalates_to_every_admin_once(therapist, chiro, clini
     outsider = AdminFactory(clinic=other_clinic)
     ticket = make_ticket(plan=plan, raised_by=therapist, now=T0)
     due = ticket.due_at
-    assert notifications.escalate_overdue_tickets(now=due) == 0  # due, not yet past
-    assert notifications.escalate_overdue_tickets(now=due + dt.timedelta(minutes=1)) == 2
-    assert notifications.escalate_overdue_tickets(now=due + dt.timedelta(minutes=2)) == 0
+    assert ticket_notices.escalate_overdue_tickets(now=due) == 0  # due, not yet past
+    assert ticket_notices.escalate_overdue_tickets(now=due + dt.timedelta(minutes=1)) == 2
+    assert ticket_notices.escalate_overdue_tickets(now=due + dt.timedelta(minutes=2)) == 0
     # Past due without a reminder yet: the escalation covers it, no late reminder.
-    assert notifications.send_ticket_reminders(now=due + dt.timedelta(minutes=3)) == 0
+    assert ticket_notices.send_ticket_reminders(now=due + dt.timedelta(minutes=3)) == 0
     deliver_all()
     deliver_all()
     assert kinds(clinic_admin) == ["ticket_overdue"]
@@ -217,6 +219,7 @@ def test_an_overdue_ticket_escalates_to_every_admin_once(therapist, chiro, clini
 
 
 def test_the_periodic_tasks_accept_an_injected_clock(therapist, chiro, clinic_admin, plan):
+    from notifications import tasks as delivery_tasks
     from referrals import tasks
 
     make_ticket(plan=plan, raised_by=therapist, now=T0)
@@ -224,7 +227,8 @@ def test_the_periodic_tasks_accept_an_injected_clock(therapist, chiro, clinic_ad
     assert tasks.escalate_overdue_tickets.apply(kwargs={"now": later}).get() == 1
     assert tasks.escalate_overdue_tickets.apply(kwargs={"now": later}).get() == 0
     sweep = (T0 + dt.timedelta(hours=49, minutes=1)).isoformat()
-    assert tasks.deliver_pending.apply(kwargs={"now": sweep}).get() == 2  # raised + overdue
+    # the ticket raised, and its escalation
+    assert delivery_tasks.deliver_pending.apply(kwargs={"now": sweep}).get() == 2
 
 
 # --- plan checks -------------------------------------------------------------------------
@@ -241,7 +245,7 @@ def test_logging_the_second_to_last_session_tells_the_prescriber_once(therapist,
                 regions=["cervical"])
     row = Outbox.objects.get()
     assert (row.kind, row.recipient, row.plan_id) == ("plan_nearly_used_up", chiro, plan.pk)
-    assert notifications.check_plans() == 0  # already told
+    assert plan_notices.check_plans() == 0  # already told
     deliver_all()
     assert kinds(chiro) == ["plan_nearly_used_up"]
 
@@ -250,8 +254,8 @@ def test_the_periodic_check_finds_plans_with_one_session_left(therapist, chiro, 
     plan = make_plan(prescriber=chiro, patient=patient, sessions_authorized=1,
                      sessions_per_week=None)
     other = make_plan(prescriber=chiro, sessions_authorized=5)
-    assert notifications.check_plans() == 1
-    assert notifications.check_plans() == 0
+    assert plan_notices.check_plans() == 1
+    assert plan_notices.check_plans() == 0
     assert list(Outbox.objects.values_list("plan_id", flat=True)) == [plan.pk]
     assert other.pk != plan.pk
 
@@ -265,8 +269,8 @@ def test_a_plan_ending_within_seven_days_warns_the_prescriber_once(chiro, patien
     make_plan(prescriber=chiro, valid_from=today - dt.timedelta(weeks=5),
               valid_until=today - dt.timedelta(days=1))  # already ended: nothing to warn
     now = timezone.now()
-    assert notifications.check_plans(now=now) == 1
-    assert notifications.check_plans(now=now + dt.timedelta(days=1)) == 0
+    assert plan_notices.check_plans(now=now) == 1
+    assert plan_notices.check_plans(now=now + dt.timedelta(days=1)) == 0
     row = Outbox.objects.get()
     assert (row.kind, row.plan_id, row.recipient) == ("plan_ending", ending.pk, chiro)
 
@@ -275,8 +279,8 @@ def test_a_plan_is_not_warned_about_too_early(chiro, patient):
     today = timezone.localdate()
     make_plan(prescriber=chiro, patient=patient, valid_until=today + dt.timedelta(days=9))
     now = timezone.now()
-    assert notifications.check_plans(now=now) == 0
-    assert notifications.check_plans(now=now + dt.timedelta(days=2)) == 1
+    assert plan_notices.check_plans(now=now) == 0
+    assert plan_notices.check_plans(now=now + dt.timedelta(days=2)) == 1
 
 
 # --- the notifications API ----------------------------------------------------------------
@@ -286,8 +290,8 @@ def test_each_person_sees_only_their_own_notifications_newest_first(
     first = make_ticket(plan=plan, raised_by=therapist, now=T0)
     second = make_ticket(plan=plan, raised_by=therapist, add_regions=["head"],
                          now=T0 + dt.timedelta(minutes=5))
-    notifications.deliver(Outbox.objects.get(ticket=first).pk, now=T0)
-    notifications.deliver(Outbox.objects.get(ticket=second).pk, now=T0 + dt.timedelta(minutes=5))
+    outbox.deliver(Outbox.objects.get(ticket=first).pk, now=T0)
+    outbox.deliver(Outbox.objects.get(ticket=second).pk, now=T0 + dt.timedelta(minutes=5))
     other_plan = make_plan(prescriber=other_chiro)
     make_ticket(plan=other_plan, raised_by=other_therapist)
     deliver_all()

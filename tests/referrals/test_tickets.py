@@ -1,4 +1,4 @@
-"""Consult tickets through the API: who may do what (API.md's table), and what approval does."""
+"""Consult tickets through the API: who may do what (docs/api.md), and what approval does."""
 
 from __future__ import annotations
 

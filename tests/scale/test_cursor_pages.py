@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from clinic.audit.models import AuditEntry
-from referrals.models import Notification
+from notifications.models import Notification
 from sessions.services import session_log
 from tests.factories import make_plan
 

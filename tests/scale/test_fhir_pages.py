@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_export_pages_its_sessions_and_each_bundle_stands_alone(api, therapist, chiro,
                                                                      monkeypatch):
-    monkeypatch.setattr("plans.fhir.SESSIONS_PER_BUNDLE", 3)
+    monkeypatch.setattr("fhir_export.bundle.SESSIONS_PER_BUNDLE", 3)
     plan = make_plan(prescriber=chiro, sessions_authorized=20, sessions_per_week=None,
                      valid_from=timezone.localdate() - dt.timedelta(days=10))
     now = timezone.now()

@@ -12,9 +12,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from clinic.accounts.tokens import token_issue
 from clinic.models import User
 from plans.models import PlanStatus, TreatmentPlan
 from sessions.services import session_log
@@ -33,7 +33,8 @@ ROUND = [
     ("therapist", "/api/plans/?status=active"), ("therapist", "/api/patients/?q={q}"),
     ("therapist", "/api/plans/{plan}/fhir/"),
     ("chiro", "/api/tickets/?status=open"), ("admin", "/api/tickets/"),
-    ("chiro", "/api/notifications/"),
+    ("chiro", "/api/notifications/"), ("therapist", "/api/patients/?q={dob}"),
+    ("therapist", "/appointments/?date={today}"), ("therapist", "/api/appointments/?date={today}"),
 ]
 SIZE = ["--small", "--patients", "60", "--sessions", "1200", "--audit", "2000",
         "--notifications", "200", "--password", "a-long-test-password"]
@@ -50,8 +51,8 @@ def query_counts(fill: dict) -> dict[str, int]:
         url = path.format(**fill)
         if url.startswith("/api/"):
             client = APIClient()
-            token = Token.objects.get_or_create(user=user)[0].key
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+            _token, secret = token_issue(user=user, device="scale test")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
         else:
             client = Client()
             client.force_login(user)
@@ -73,7 +74,9 @@ def test_every_daily_request_costs_the_same_queries_at_two_sizes(settings):
     now = timezone.now()
     session_log(plan=plan, therapist=therapist, started_at=now - dt.timedelta(minutes=1),
                 duration_minutes=30, regions=list(plan.current_version.regions))
-    fill = {"plan": plan.pk, "patient": plan.patient_id, "q": plan.patient.last_name[:4]}
+    fill = {"plan": plan.pk, "patient": plan.patient_id, "q": plan.patient.last_name[:4],
+            "dob": plan.patient.date_of_birth.isoformat(),
+            "today": timezone.localdate(timezone=plan.clinic.tz).isoformat()}
     young = query_counts(fill)
 
     seed()  # as much again: twice the patients, sessions, audit entries, notifications

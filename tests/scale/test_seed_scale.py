@@ -5,13 +5,16 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.db.models import Count, Max, Q
 from django.test import Client
 
 from clinic.audit.models import AuditEntry
 from clinic.audit.services import chain_ids, verify_chain
 from clinic.models import Clinic, Patient, User
+from notifications.models import Notification
 from plans.models import PlanStatus, TreatmentPlan
-from referrals.models import ConsultTicket, Notification
+from referrals.models import ConsultTicket
 from sessions.models import TherapySession
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +49,26 @@ def test_small_makes_a_clinic_with_history_of_every_kind(seeded):
     tickets = ConsultTicket.objects.filter(clinic=seeded)
     assert tickets.filter(status="open").exists() and tickets.filter(status="declined").exists()
     assert Notification.objects.filter(clinic=seeded).count() == 500
+
+
+def test_every_plans_usage_counter_equals_its_real_count_after_the_seed(seeded):
+    # The seed fills the counters in one UPDATE with the triggers off; they must say exactly
+    # what counting the sessions says (voided ones left out), for every plan.
+    plans = TreatmentPlan.objects.filter(clinic=seeded).annotate(
+        real_used=Count("sessions", filter=Q(sessions__void__isnull=True)),
+        real_last=Max("sessions__started_at", filter=Q(sessions__void__isnull=True)))
+    wrong = [(p.pk, p.sessions_used, p.real_used, p.last_session_at, p.real_last)
+             for p in plans if (p.sessions_used, p.last_session_at) != (p.real_used, p.real_last)]
+    assert plans.filter(real_used__gt=0).count() > 250
+    assert wrong == []
+
+
+def test_the_usage_triggers_are_on_again_after_the_seed(seeded):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgname, tgenabled FROM pg_trigger WHERE tgname IN "
+                       "('plankeeper_count_session', 'plankeeper_uncount_voided_session')")
+        assert dict(cursor.fetchall()) == {"plankeeper_count_session": "O",
+                                           "plankeeper_uncount_voided_session": "O"}
 
 
 def test_the_audit_chain_still_verifies_after_the_seed(seeded):

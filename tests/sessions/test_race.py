@@ -12,9 +12,9 @@ from collections import Counter
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from clinic.accounts.tokens import token_issue
 from plans.rules import PlanViolation
 from sessions.models import TherapySession
 from sessions.services import session_log
@@ -93,7 +93,7 @@ def test_twelve_therapists_racing_for_the_last_three_sessions_exactly_three_win(
 
 def test_racing_through_the_api_also_lets_exactly_three_sessions_in(three_left):
     plan, therapists = three_left
-    tokens = [Token.objects.create(user=t).key for t in therapists]
+    tokens = [token_issue(user=t)[1] for t in therapists]
     body = {"plan": plan.pk, "started_at": timezone.now().isoformat(), "duration_minutes": 30,
             "regions": ["cervical"]}
 

@@ -13,7 +13,8 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from sessions.api import SessionSerializer, sessions_visible_to
+from sessions.api import SessionSerializer
+from sessions.selectors import sessions_visible_to
 from sessions.services import session_add_addendum, session_log, session_void
 
 pytestmark = pytest.mark.django_db

@@ -11,11 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from plans.models import TreatmentPlan
-from plans.rules import week_bounds
-from plans.selectors import plan_locked, plan_usage
-from plans.services import plan_amend
+from plans.rules import PlanUsage, week_bounds
+from plans.selectors import plan_for_update
 from sessions.models import TherapySession
+from sessions.selectors import plan_usage
 from sessions.services import session_log, session_void
 from tests.factories import make_plan
 
@@ -73,32 +72,22 @@ def test_a_wall_clock_time_at_the_calendars_ends_is_a_clear_refusal(plan, therap
     assert not TherapySession.objects.exists()
 
 
-def test_the_locked_plan_reads_as_the_orm_reads_it(plan, chiro):
-    plan_amend(plan=plan, by=chiro, reason="add thoracic", changes={
-        "regions": ["cervical", "thoracic"], "techniques": ["Swedish massage"],
-        "avoid_regions": ["lumbar"]})
-    expected = TreatmentPlan.objects.select_related("clinic", "current_version").get(pk=plan.pk)
-    with transaction.atomic():
-        locked, usage = plan_locked(plan.pk, clinic_id=plan.clinic_id, week=this_week(plan))
-    for ours, theirs in ((locked, expected), (locked.clinic, expected.clinic),
-                         (locked.current_version, expected.current_version)):
-        for field in type(theirs)._meta.concrete_fields:
-            assert getattr(ours, field.attname) == getattr(theirs, field.attname), field.name
-    assert locked.current_version.regions == ["cervical", "thoracic"]
-    assert locked.clinic.tz == expected.clinic.tz
-
-
 def test_the_lock_finds_no_plan_of_another_clinic(plan, other_clinic):
     with transaction.atomic():
-        assert plan_locked(plan.pk, clinic_id=other_clinic.pk, week=this_week(plan)) is None
-        assert plan_locked(plan.pk, week=this_week(plan)) is not None
+        assert plan_for_update(plan.pk, clinic_id=other_clinic.pk) is None
+        assert plan_for_update(plan.pk, clinic_id=plan.clinic_id) is not None
 
 
-def test_the_lock_counts_the_plans_sessions_as_plan_usage_does(plan, therapist):
+def test_the_plan_row_counts_what_is_logged_and_not_voided(plan, therapist):
     kept = log(plan=plan, therapist=therapist)
-    voided = log(plan=plan, therapist=therapist)
+    voided = log(plan=plan, therapist=therapist, started_at=kept.started_at
+                 + dt.timedelta(minutes=1))
+    plan.refresh_from_db()
+    assert (plan.sessions_used, plan.last_session_at) == (2, voided.started_at)
+
     session_void(session=voided, by=therapist, reason="entered twice")
-    with transaction.atomic():
-        _, usage = plan_locked(plan.pk, week=this_week(plan))
-    assert usage == plan_usage(plan, at=kept.started_at)
-    assert usage.sessions_used == 1 and usage.sessions_this_week == 1
+
+    plan.refresh_from_db()
+    assert (plan.sessions_used, plan.last_session_at) == (1, kept.started_at)
+    assert plan_usage(plan, at=kept.started_at) == PlanUsage(sessions_used=1,
+                                                             sessions_this_week=1)

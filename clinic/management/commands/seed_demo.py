@@ -1,4 +1,4 @@
-"""Demo data of API.md ("seed_demo"): idempotent; every run resets the demo passwords."""
+"""Demo data of docs/api.md ("Commands"): idempotent; every run resets the demo passwords."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clinic.models import Clinic, Patient, Role, User
 from plans.models import PlanStatus, TreatmentPlan
+from plans.rules import PlanViolation
 from plans.services import plan_create
 
 STAFF = [
@@ -62,8 +63,40 @@ class Command(BaseCommand):
                 diagnosis="M54.2 Cervicalgia", notes="Gentle work; no deep pressure on the neck.",
             )
 
+        self.book_casey_today(casey, users["therapist"])
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write("Sign in at http://127.0.0.1:8000/accounts/login/ with any of:")
         for username, role, *_rest, clinic_name in STAFF:
             self.stdout.write(f"  {username:<16} {role.label:<18} {clinic_name}   "
                               f"password: {password}")
+
+    def book_casey_today(self, casey: Patient, therapist: User) -> None:
+        """Casey has an appointment today with ``therapist`` (one, however often this runs):
+        at the quarter hour that has just begun, or the nearest one free today."""
+        from appointments.models import Appointment
+        from appointments.services import appointment_book
+
+        plan = TreatmentPlan.objects.filter(patient=casey, status=PlanStatus.ACTIVE).first()
+        if plan is None:
+            return
+        tz = plan.clinic.tz
+        now = timezone.localtime(timezone=tz)
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if Appointment.objects.filter(plan=plan, starts_at__gte=midnight,
+                                      starts_at__lt=midnight + dt.timedelta(days=1)).exists():
+            return
+        start = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+        quarters = [start + dt.timedelta(minutes=15 * k) for k in range(96)]
+        quarters += [start - dt.timedelta(minutes=15 * k) for k in range(1, 96)]
+        for moment in quarters:
+            if moment.date() != now.date():
+                continue
+            try:
+                appointment_book(plan=plan, by=therapist, starts_at=moment, minutes=30,
+                                 now=now)
+            except PlanViolation as exc:
+                if exc.codes != ["therapist_busy"]:
+                    self.stdout.write(f"Casey is not booked today: {exc.violations[0].message}")
+                    return
+            else:
+                return

@@ -71,6 +71,10 @@ REGION_SETS = ("{cervical}", "{cervical,thoracic}", "{lumbar}", "{lumbar,sacral}
 
 DEFAULTS = {"patients": 20_000, "sessions": 1_000_000, "audit": 3_000_000,
             "notifications": 50_000, "therapists": 20, "chiropractors": 5}
+# The usage counters' triggers (sessions/migrations/0004_usage_counted_by_the_database.py).
+COUNT_TRIGGER = "plankeeper_count_session"
+UNCOUNT_TRIGGER = "plankeeper_uncount_voided_session"
+
 SMALL = {"patients": 300, "sessions": 5_000, "audit": 10_000, "notifications": 500,
          "therapists": 4, "chiropractors": 2}
 
@@ -187,10 +191,13 @@ class Command(BaseCommand):
             # Patients: names from the lists above, crossed so most full names are distinct.
             sql("""
                 INSERT INTO clinic_patient (clinic_id, first_name, last_name, date_of_birth,
-                                            created_at)
+                    phone, email, emergency_contact_name, emergency_contact_phone, alerts,
+                    reminders_by_email, created_at)
                 SELECT %(clinic)s, (%(first)s::text[])[1 + g %% %(nf)s],
                        (%(last)s::text[])[1 + (g / %(nf)s + g * 7) %% %(nl)s],
                        DATE '1940-01-01' + (g * 37) %% 25000,
+                       '021 ' || lpad(((g * 7919) %% 10000000)::text, 7, '0'), '', '', '',
+                       '', false,
                        %(now)s - make_interval(days => 400 - (g %% 365))
                   FROM generate_series(0, %(n)s - 1) AS g ORDER BY g
                 RETURNING id""", {"clinic": clinic.pk, "first": list(FIRST), "last": list(LAST),
@@ -225,9 +232,9 @@ class Command(BaseCommand):
             sql("""
                 WITH made AS (
                   INSERT INTO plans_treatmentplan (clinic_id, patient_id, prescriber_id, status,
-                                                   created_at)
+                                                   sessions_used, created_at)
                   SELECT %(clinic)s, patient_id, prescriber_id,
-                         CASE WHEN active THEN 'active' ELSE 'completed' END,
+                         CASE WHEN active THEN 'active' ELSE 'completed' END, 0,
                          valid_from::timestamptz
                     FROM seed_plan ORDER BY g
                   RETURNING id, patient_id)
@@ -237,11 +244,13 @@ class Command(BaseCommand):
                 WITH made AS (
                   INSERT INTO plans_planversion (plan_id, number, regions, avoid_regions,
                       session_minutes, sessions_authorized, sessions_per_week, techniques,
-                      valid_from, valid_until, diagnosis, notes, reason, signed_by_id, signed_at)
+                      valid_from, valid_until, diagnosis, notes, reason, goals, client_summary,
+                      signed_by_id, signed_at)
                   SELECT plan_id, 1, (%(regions)s::text[])[1 + g %% %(nr)s]::varchar(32)[], '{}',
                          CASE WHEN g %% 3 = 0 THEN 45 ELSE 30 END,
                          %(per_plan)s + CASE WHEN active THEN 20 ELSE 0 END, NULL, '{}',
-                         valid_from, valid_until, 'M54.2 Cervicalgia', '', '', prescriber_id,
+                         valid_from, valid_until, 'M54.2 Cervicalgia', '', '', '', '',
+                         prescriber_id,
                          valid_from::timestamptz
                     FROM seed_plan ORDER BY g
                   RETURNING id, plan_id)
@@ -258,33 +267,63 @@ class Command(BaseCommand):
             # Sessions: session g belongs to plan g mod P, the k-th of its plan, spread evenly
             # over the plan's window up to today, at a clinic-hour between 08:00 and 18:00.
             n_plans = len(patient_ids)
-            sql("""
-                INSERT INTO therapy_sessions_therapysession (plan_id, plan_version_id,
-                    therapist_id, started_at, duration_minutes, regions, techniques, notes,
-                    subjective, objective, assessment, plan_notes, created_at)
-                SELECT s.plan_id, s.version_id, (%(therapists)s::bigint[])[1 + i %% %(nt)s],
-                       t.at, 30, v.regions, '{}', 'Worked as planned.', '', '', '', '', t.at
-                  FROM generate_series(0, %(n)s - 1) AS gs(i)
-                  JOIN seed_plan s ON s.g = 1 + i %% %(np)s
-                  JOIN plans_planversion v ON v.id = s.version_id
-                  CROSS JOIN LATERAL (
-                    SELECT LEAST(
-                      ((s.valid_from + ((i / %(np)s) * (LEAST(s.valid_until, %(today)s::date)
-                                        - s.valid_from) / %(per_plan)s)::int)::timestamp
-                        + make_interval(hours => 8 + i %% 10, mins => (i * 7) %% 60))
-                        AT TIME ZONE %(tz)s,
-                      %(now)s - interval '1 hour') AS at) t
-                 ORDER BY t.at""",
-                {"therapists": therapists, "nt": len(therapists), "n": n_sessions,
-                 "np": n_plans, "per_plan": per_plan, "today": today,
-                 "tz": clinic.timezone, "now": now})
-            sql("""
-                INSERT INTO therapy_sessions_sessionvoid (session_id, reason, voided_by_id,
-                                                         voided_at)
-                SELECT s.id, 'Entered on the wrong plan.', s.therapist_id, s.created_at
-                  FROM therapy_sessions_therapysession s
-                  JOIN seed_plan p ON p.plan_id = s.plan_id
-                 WHERE s.id %% 200 = 0""")
+            # The usage counters' triggers (sessions migration 0004) would UPDATE the plan row
+            # once per session and void: switched off for these two bulk INSERTs (inside this
+            # transaction: ALTER TABLE holds those tables' locks until it commits, and a
+            # failure rolls the switch back too), the counters then set from the real counts
+            # in one UPDATE, and the triggers always switched back on.
+            # Foreign keys checked at each statement's end here: ALTER TABLE refuses to run on
+            # a table with deferred checks still queued (restored to deferred below).
+            sql("SET CONSTRAINTS ALL IMMEDIATE")
+            sql(f"ALTER TABLE therapy_sessions_therapysession DISABLE TRIGGER {COUNT_TRIGGER}; "
+                f"ALTER TABLE therapy_sessions_sessionvoid DISABLE TRIGGER {UNCOUNT_TRIGGER}")
+            try:
+                # A savepoint: after a failure in here the triggers can still be switched on
+                # (in an aborted transaction nothing could run) and the error is the one raised.
+                with transaction.atomic():
+                    sql("""
+                        INSERT INTO therapy_sessions_therapysession (plan_id, plan_version_id,
+                            therapist_id, started_at, duration_minutes, regions, techniques, notes,
+                            subjective, objective, assessment, plan_notes, created_at)
+                        SELECT s.plan_id, s.version_id, (%(therapists)s::bigint[])[1 + i %% %(nt)s],
+                               t.at, 30, v.regions, '{}', 'Worked as planned.', '', '', '', '', t.at
+                          FROM generate_series(0, %(n)s - 1) AS gs(i)
+                          JOIN seed_plan s ON s.g = 1 + i %% %(np)s
+                          JOIN plans_planversion v ON v.id = s.version_id
+                          CROSS JOIN LATERAL (
+                            SELECT LEAST(
+                              ((s.valid_from + ((i / %(np)s)
+                                * (LEAST(s.valid_until, %(today)s::date) - s.valid_from)
+                                / %(per_plan)s)::int)::timestamp
+                                + make_interval(hours => 8 + i %% 10, mins => (i * 7) %% 60))
+                                AT TIME ZONE %(tz)s,
+                              %(now)s - interval '1 hour') AS at) t
+                         ORDER BY t.at""",
+                        {"therapists": therapists, "nt": len(therapists), "n": n_sessions,
+                         "np": n_plans, "per_plan": per_plan, "today": today,
+                         "tz": clinic.timezone, "now": now})
+                    sql("""
+                        INSERT INTO therapy_sessions_sessionvoid (session_id, reason, voided_by_id,
+                                                                 voided_at)
+                        SELECT s.id, 'Entered on the wrong plan.', s.therapist_id, s.created_at
+                          FROM therapy_sessions_therapysession s
+                          JOIN seed_plan p ON p.plan_id = s.plan_id
+                         WHERE s.id %% 200 = 0""")
+                    sql("""
+                        UPDATE plans_treatmentplan p
+                           SET sessions_used = p.sessions_used + u.used,
+                               last_session_at = GREATEST(p.last_session_at, u.last_at)
+                          FROM (SELECT s.plan_id, COUNT(*) AS used, MAX(s.started_at) AS last_at
+                                  FROM therapy_sessions_therapysession s
+                                  JOIN seed_plan sp ON sp.plan_id = s.plan_id
+                                 WHERE NOT EXISTS (SELECT 1 FROM therapy_sessions_sessionvoid v
+                                                    WHERE v.session_id = s.id)
+                                 GROUP BY s.plan_id) u
+                         WHERE p.id = u.plan_id""")
+            finally:
+                sql(f"ALTER TABLE therapy_sessions_therapysession ENABLE TRIGGER {COUNT_TRIGGER}; "
+                    f"ALTER TABLE therapy_sessions_sessionvoid ENABLE TRIGGER {UNCOUNT_TRIGGER}")
+                sql("SET CONSTRAINTS ALL DEFERRED")
             self._say(clinic, f"{n_sessions:,} sessions (1 in 200 voided)", t0)
 
             # Tickets on 2 % of plans: mostly declined long ago; a few open, a third overdue.

@@ -7,12 +7,16 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals import notifications
+from notifications.outbox import deliver_pending
+from plans.models import PLAN_ENDING_DAYS
+from plans.notifications import check_plans
+from referrals.notifications import escalate_overdue_tickets, send_ticket_reminders
 
 
 class Command(BaseCommand):
     help = ("Send due ticket reminders and escalations, check plans (one session left, ending "
-            "within 7 days), and deliver pending notifications; each event is sent once.")
+            f"within {PLAN_ENDING_DAYS} days), and deliver pending notifications; each event is "
+            "sent once.")
 
     def add_arguments(self, parser):
         parser.add_argument("--now", help="pretend it is this ISO 8601 time (with offset)")
@@ -26,9 +30,9 @@ class Command(BaseCommand):
                 raise CommandError(f"--now: {exc}") from exc
             if when.tzinfo is None:
                 raise CommandError("--now needs a UTC offset, e.g. 2026-03-02T09:00:00+00:00")
-        reminders = notifications.send_ticket_reminders(now=when)
-        escalations = notifications.escalate_overdue_tickets(now=when)
-        plan_checks = notifications.check_plans(now=when)
-        delivered = notifications.deliver_pending(now=when)
+        reminders = send_ticket_reminders(now=when)
+        escalations = escalate_overdue_tickets(now=when)
+        plan_checks = check_plans(now=when)
+        delivered = deliver_pending(now=when)
         self.stdout.write(f"reminders {reminders}, escalations {escalations}, plan notices "
                           f"{plan_checks}, delivered now {delivered}")

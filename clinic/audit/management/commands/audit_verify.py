@@ -1,15 +1,22 @@
-"""``manage.py audit_verify [--clinic ID]``: recompute every audit hash chain.
+"""``manage.py audit_verify [--clinic ID] [--export-head FILE] [--head FILE]``.
 
-Exits non-zero at the first altered or missing entry of any chain, naming it. Prints each
-chain's head hash: kept somewhere else (a ticket, an e-mail, a printout), it also shows when
-the newest entries were removed, which no chain can show by itself.
+Recomputes every audit hash chain and exits non-zero at the first altered or missing entry of
+any chain, naming it. ``--export-head FILE`` then writes each chain's head, signed with HMAC
+under ``AUDIT_HMAC_KEY`` (a key the database does not hold), to keep outside the database.
+``--head FILE`` checks the trail against such a file: a trail rewritten or cut back by someone
+with database access alone no longer reaches the signed heads, which no chain can show by
+itself.
 """
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+import json
+from pathlib import Path
 
-from clinic.audit.services import chain_ids, verify_chain
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from clinic.audit.services import chain_ids, head_check, head_export, verify_chain
 
 
 class Command(BaseCommand):
@@ -17,12 +24,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--clinic", type=int, help="check only this clinic's chain")
+        parser.add_argument("--export-head", metavar="FILE",
+                            help="write the signed chain heads to FILE (JSON; '-': stdout)")
+        parser.add_argument("--head", metavar="FILE",
+                            help="also check the trail against heads exported earlier")
 
-    def handle(self, *args, clinic=None, **options):
+    def handle(self, *args, clinic=None, export_head=None, head=None, **options):
         chains = [clinic] if clinic is not None else chain_ids()
         problems = []
+        summaries = []
         for clinic_id in chains:
             summary = verify_chain(clinic_id=clinic_id)
+            summaries.append(summary)
             name = f"clinic {clinic_id}" if clinic_id is not None else "no clinic"
             if summary.problem:
                 problems.append(f"{name}: {summary.problem.message}")
@@ -31,6 +44,26 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"{name}: {summary.entries} entries, chain intact, "
                                   f"head {summary.head}")
+        if head:
+            try:
+                document = json.loads(Path(head).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"Cannot read the head file {head}: {exc}") from exc
+            against = head_check(document)
+            for problem in against:
+                self.stderr.write(f"against {head}: {problem}")
+            problems += against
+            if not against:
+                self.stdout.write(f"Every head signed in {head} "
+                                  f"({document.get('exported_at')}) is still in the trail.")
         if problems:
             raise CommandError("Audit trail tampered with: " + "; ".join(problems))
+        if export_head:
+            text = json.dumps(head_export(summaries, now=timezone.now()), indent=2) + "\n"
+            if export_head == "-":
+                self.stdout.write(text)
+            else:
+                Path(export_head).write_text(text, encoding="utf-8")
+                self.stdout.write(f"Signed heads written to {export_head}: keep it outside "
+                                  "the database.")
         self.stdout.write(self.style.SUCCESS(f"{len(chains)} chain(s) verified."))

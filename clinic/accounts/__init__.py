@@ -1,0 +1,1 @@
+"""Accounts: API tokens (django-rest-knox) and the second factor (django-otp)."""

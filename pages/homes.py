@@ -1,0 +1,120 @@
+"""Each role's home: the therapist's front desk, the chiropractor's inbox, the admin's
+dashboard (``/``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, F, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from clinic.audit.models import Action, AuditEntry
+from clinic.models import Role, User
+from clinic.web import staff_required
+from plans.models import PLAN_ENDING_DAYS, PlanStatus, PlanVersion, ending_soon_q
+from plans.selectors import plans_visible_to, plans_with_usage
+from referrals.models import TicketStatus
+from referrals.selectors import overdue, tickets_listed_for, tickets_of_clinic, with_plans
+from sessions.selectors import plan_ids_logged_by
+
+HOME_LIST_LIMIT = 50  # a page shows this many at most: its cost is what it shows
+ACTIVITY_SHOWN = 15
+
+
+@staff_required
+def home(request):
+    """Each role's home: therapist's front desk, chiropractor's inbox, admin's dashboard."""
+    role = request.user.role
+    if role == Role.CHIROPRACTOR:
+        return chiropractor_home(request)
+    if role == Role.ADMIN:
+        return admin_home(request)
+    plans = list(active_plans_today(request.user)[:HOME_LIST_LIMIT])
+    return render(request, "home/therapist.html", {
+        "plans": plans,
+        "today": timezone.localdate(),
+        "limit_reached": len(plans) >= HOME_LIST_LIMIT,
+    })
+
+
+def _today_bounds(clinic) -> tuple[dt.date, dt.datetime, dt.datetime]:
+    today = timezone.localdate(timezone=clinic.tz)
+    start = dt.datetime.combine(today, dt.time.min, tzinfo=clinic.tz)
+    return today, start, start + dt.timedelta(days=1)
+
+
+def active_plans_today(user):
+    """Today's work at the front desk (one query; usage is on the plan row): the active plans
+    this therapist has logged a session on today, and those whose first day is today.
+
+    Bounded by today's activity, never by the clinic's size: every other patient is one
+    search away. Both parts are index ranges (session_therapist_time_idx for today's
+    sessions, version_clinic_from_idx for the plans starting today).
+    """
+    today, start, end = _today_bounds(user.clinic)
+    seen_today = plan_ids_logged_by(user, start=start, end=end)
+    # (plans.selectors is the lead's: this one filter stays here until it moves there)
+    starting_today = PlanVersion.objects.filter(
+        clinic_id=user.clinic_id, valid_from=today).values("plan_id")
+    return (
+        plans_with_usage(plans_visible_to(user))
+        .filter(Q(pk__in=seen_today) | Q(pk__in=starting_today))
+        .filter(status=PlanStatus.ACTIVE, current_version__valid_from__lte=today,
+                current_version__valid_until__gte=today)
+        .annotate(sessions_today=Count(
+            "sessions", distinct=True,
+            filter=Q(sessions__started_at__gte=start, sessions__started_at__lt=end,
+                     sessions__void__isnull=True)))
+        .order_by("patient__last_name", "patient__first_name", "id")
+    )
+
+
+def _ticket_cards(qs):
+    return qs.select_related("plan__current_version", "plan__prescriber")
+
+
+def chiropractor_home(request):
+    """The inbox: open tickets assigned to me, overdue first, each with the plan now and
+    exactly what approving would change; approve, or decline with a reason, in one step."""
+    inbox = _ticket_cards(tickets_listed_for(request.user).filter(status=TicketStatus.OPEN))
+    tickets = with_plans(request.user, list(inbox.order_by("due_at", "id")[:HOME_LIST_LIMIT]))
+    decided = list(tickets_listed_for(request.user).exclude(status=TicketStatus.OPEN)
+                   .order_by("-decided_at", "-id")[:10])
+    return render(request, "home/chiropractor.html", {
+        "tickets": tickets, "decided": decided, "now": timezone.now(),
+        "limit_reached": len(tickets) >= HOME_LIST_LIMIT,
+    })
+
+
+def admin_home(request):
+    """Overdue tickets (reassign to another chiropractor), plans ending soon or nearly used
+    up, and recent activity from the audit trail."""
+    user = request.user
+    today = timezone.localdate()  # the clinic's: staff_required made its zone current
+    late = list(_ticket_cards(overdue(tickets_of_clinic(user)))
+                .order_by("due_at", "id")[:HOME_LIST_LIMIT])
+    chiropractors = list(User.objects.filter(clinic_id=user.clinic_id, role=Role.CHIROPRACTOR,
+                                             is_active=True).order_by("last_name", "username"))
+    attention = list(
+        plans_with_usage(plans_visible_to(user))
+        # The version's own clinic (the same as the plan's) lets PostgreSQL read the versions
+        # still in force as a range of version_clinic_until_idx instead of every version
+        # the clinic ever signed; the plans are a range of the active ones. The usage is on
+        # the plan row, so the whole list costs the clinic's plans in force, not its history.
+        .filter(status=PlanStatus.ACTIVE, current_version__clinic_id=user.clinic_id,
+                current_version__valid_until__gte=today)
+        # Ending soon, or at most one authorised session left.
+        .filter(ending_soon_q(today)
+                | Q(current_version__sessions_authorized__lte=F("sessions_used") + 1))
+        .order_by("current_version__valid_until", "id")[:HOME_LIST_LIMIT]
+    )
+    for plan in attention:
+        plan.ending_soon = plan.ends_soon(today)
+        plan.left = plan.sessions_remaining
+    activity = list(AuditEntry.objects.filter(clinic_id=user.clinic_id)
+                    .exclude(action=Action.READ).order_by("-at", "-id")[:ACTIVITY_SHOWN])
+    return render(request, "home/admin.html", {
+        "overdue": late, "chiropractors": chiropractors, "attention": attention,
+        "activity": activity, "now": timezone.now(), "ending_days": PLAN_ENDING_DAYS,
+    })

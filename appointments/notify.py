@@ -39,7 +39,7 @@ def notify_conflict(appointment: Appointment, conflicts: list[Violation], *,
     count = 0
     for person in recipients:
         count += _record(
-            kind=APPOINTMENT_CONFLICT, recipient=person, plan=appointment.plan,
+            kind=APPOINTMENT_CONFLICT, recipient=person, plan_id=appointment.plan_id,
             dedupe_key=f"appointment:{appointment.pk}:conflict:{codes}:{person.pk}",
             subject=f"Appointment {appointment.pk} no longer fits its plan",
             message=(f"The appointment of {appointment.plan.patient.full_name} on {when} with "

@@ -4,8 +4,6 @@ listens to their model signals."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -24,4 +22,9 @@ def plan_changed(sender, instance: TreatmentPlan, created: bool, **kwargs) -> No
     # periodic ``check_conflicts`` sweep catches anything missed, and walk-ins).
     # ``robust``: an error here is logged, never turned into a failed answer for a change
     # that has already committed.
-    transaction.on_commit(partial(notify_plan_conflicts, plan_id=instance.pk), robust=True)
+    plan_id = instance.pk
+
+    def tell_about_conflicts() -> None:
+        notify_plan_conflicts(plan_id=plan_id)
+
+    transaction.on_commit(tell_about_conflicts, robust=True)

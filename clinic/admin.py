@@ -41,6 +41,24 @@ class ClinicScopedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Related records shown under their parent, to whoever may view the parent: a clinic admin
+    holds no Django model permissions, so the parent's role rule decides, not ``auth``'s."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return user.is_active and (user.is_superuser or user.role == "admin")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Patient)
 class PatientAdmin(ClinicScopedAdmin):
     list_display = ["last_name", "first_name", "date_of_birth"]

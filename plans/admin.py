@@ -3,23 +3,15 @@ plans.services (the pages and the API); an admin form would be a way around the 
 
 from django.contrib import admin
 
-from clinic.admin import ClinicScopedAdmin
+from clinic.admin import ClinicScopedAdmin, ReadOnlyInline
 from plans.models import PlanVersion, TreatmentPlan
 
 
-class PlanVersionInline(admin.TabularInline):
+class PlanVersionInline(ReadOnlyInline):
     model = PlanVersion
     fields = ["number", "regions", "session_minutes", "sessions_authorized", "sessions_per_week",
               "valid_from", "valid_until", "signed_by", "signed_at", "reason"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TreatmentPlan)

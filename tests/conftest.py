@@ -1,9 +1,20 @@
 """Personas of a clinic (healthchecks-style): a therapist, two chiropractors, an admin, and a
-second clinic whose people must never see the first one's records."""
+second clinic whose people must never see the first one's records.
+
+Tests at any hour: ``PLANKEEPER_TEST_NOW`` (ISO 8601 with its UTC offset, e.g.
+``2026-12-06T23:50:00-05:00``) starts every test at that instant, the clock ticking on from
+there (time-machine moves Python's clock; PostgreSQL's ``now()``/``clock_timestamp()`` stay on
+the real time). ``PLANKEEPER_TEST_ZONE`` (e.g. ``America/New_York``) is the zone of the clinics
+the factories make (default UTC). .ci/run runs the ``clock``-marked tests under such clocks.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+
 import pytest
+import time_machine
 from rest_framework.test import APIClient
 
 from clinic.accounts.tokens import token_issue
@@ -15,6 +26,49 @@ from tests.factories import (
     TherapistFactory,
     make_plan,
 )
+
+TEST_NOW = os.environ.get("PLANKEEPER_TEST_NOW", "").strip()
+
+
+# The tests that depend on the time of day, the weekday or the clinic's zone: they log sessions
+# "now" against plans dated "today", count weeks, age tickets, warn of plans ending, stamp the
+# audit trail. They carry the ``clock`` mark, which .ci/run runs again under pinned clocks; a
+# test elsewhere that depends on the clock carries ``@pytest.mark.clock`` itself.
+CLOCK_SENSITIVE = (
+    "tests/plans/", "tests/sessions/", "tests/referrals/test_tickets.py",
+    "tests/referrals/test_notifications.py", "tests/audit/test_trail.py",
+    "tests/audit/test_reading_the_trail.py", "tests/audit/test_pages.py",
+    "tests/api/test_bad_input.py", "tests/api/test_idempotency.py", "tests/api/test_errors.py",
+    "tests/api/test_fhir.py", "tests/pages/test_forms.py", "tests/pages/test_query_counts.py",
+    "tests/test_admin.py", "tests/appointments/", "tests/security/test_tokens.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(CLOCK_SENSITIVE):
+            item.add_marker(pytest.mark.clock)
+
+
+def pytest_report_header(config):
+    zone = os.environ.get("PLANKEEPER_TEST_ZONE") or "UTC"
+    return f"plan-keeper clock: {TEST_NOW or 'the real time'}; clinics in {zone}"
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    """Every test starts at ``PLANKEEPER_TEST_NOW`` when it is set (the clock keeps ticking, so
+    "a minute later" still comes later); otherwise at the real time."""
+    if not TEST_NOW:
+        yield
+        return
+    moment = dt.datetime.fromisoformat(TEST_NOW)
+    if moment.tzinfo is None:
+        raise pytest.UsageError("PLANKEEPER_TEST_NOW needs its UTC offset, e.g. "
+                                "2026-12-07T00:10:00+00:00")
+    # In UTC, as the server runs (a ZoneInfo destination would move the process's zone too).
+    with time_machine.travel(moment.astimezone(dt.UTC), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +141,8 @@ def patient(clinic):
 
 @pytest.fixture
 def plan(chiro, patient):
-    """Casey's cervical plan: 30 min, 8 sessions, 2 a week, valid today for 6 weeks."""
+    """Casey's cervical plan: 30 min, 8 sessions, 2 a week, valid from yesterday (so a session
+    minutes ago is inside it at any hour) until 6 weeks from today."""
     return make_plan(prescriber=chiro, patient=patient)
 
 

@@ -4,6 +4,7 @@ as in production, so a test plan is always a signed version 1."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import factory
 from django.utils import timezone
@@ -17,7 +18,8 @@ class ClinicFactory(factory.django.DjangoModelFactory):
         model = Clinic
 
     name = factory.Sequence(lambda n: f"Clinic {n}")
-    timezone = "UTC"
+    # Tests pass in any clinic's zone: .ci/run runs the clock tests with clinics elsewhere.
+    timezone = factory.LazyFunction(lambda: os.environ.get("PLANKEEPER_TEST_ZONE") or "UTC")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -57,16 +59,24 @@ class PatientFactory(factory.django.DjangoModelFactory):
     date_of_birth = dt.date(1980, 1, 1)
 
 
+def clinic_today(clinic: Clinic) -> dt.date:
+    """Today on the clinic's calendar: its zone decides the day, as it does for the scope rule
+    (the server's UTC date is another day for hours every day away from UTC)."""
+    return timezone.localdate(timezone=clinic.tz)
+
+
 def make_plan(*, prescriber: User, patient: Patient | None = None, **terms):
     """An active plan signed by ``prescriber``: by default the demo's cervical prescription
-    (30 minutes, 8 sessions, 2 a week, valid from today for 6 weeks)."""
-    today = timezone.localdate(timezone=prescriber.clinic.tz)
+    (30 minutes, 8 sessions, 2 a week, valid from yesterday until 6 weeks from today, in the
+    clinic's zone). It began yesterday so that a session "minutes ago" falls inside it at any
+    hour: at 00:10, half an hour ago is yesterday."""
+    today = clinic_today(prescriber.clinic)
     defaults = {
         "regions": ["cervical"],
         "session_minutes": 30,
         "sessions_authorized": 8,
         "sessions_per_week": 2,
-        "valid_from": today,
+        "valid_from": today - dt.timedelta(days=1),
         "valid_until": today + dt.timedelta(weeks=6),
     }
     defaults.update(terms)

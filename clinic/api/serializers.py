@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from rest_framework import serializers
 
 from clinic.models import Patient, User
@@ -58,7 +59,12 @@ class PatientSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
     def validate_date_of_birth(self, value: dt.date) -> dt.date:
-        if value > dt.date.today():
+        # "Today" on the clinic's calendar, not the server's: a baby born this morning in
+        # Auckland is born "tomorrow" in UTC, and New York's evening is already UTC's tomorrow.
+        request = self.context.get("request")
+        clinic = getattr(getattr(request, "user", None), "clinic", None)
+        today = timezone.localdate(timezone=clinic.tz) if clinic else timezone.localdate()
+        if value > today:
             raise serializers.ValidationError("Date of birth cannot be in the future.")
         if value.year < 1900:
             raise serializers.ValidationError("Date of birth is before 1900.")

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from django.apps import apps
-from django.core.exceptions import FieldError
 
-# object type -> (app label, model names tried in order, path to the patient id, to the clinic)
+# object type -> (model, path to the patient id, path to the clinic id). The models are named
+# by label, not imported: the audit lives in the core, below the apps whose records it traces.
 _LOOKUPS = {
-    "patient": ("clinic", ("Patient",), "id", "clinic_id"),
-    "plan": ("plans", ("TreatmentPlan",), "patient_id", "clinic_id"),
-    "session": ("therapy_sessions", ("TherapySession",), "plan__patient_id", "plan__clinic_id"),
-    "ticket": ("referrals", ("ConsultTicket", "Ticket"), "plan__patient_id", "plan__clinic_id"),
-    "appointment": ("appointments", ("Appointment",), "plan__patient_id", "clinic_id"),
+    "patient": ("clinic.Patient", "id", "clinic_id"),
+    "plan": ("plans.TreatmentPlan", "patient_id", "clinic_id"),
+    "session": ("therapy_sessions.TherapySession", "plan__patient_id", "plan__clinic_id"),
+    "ticket": ("referrals.ConsultTicket", "plan__patient_id", "plan__clinic_id"),
+    "appointment": ("appointments.Appointment", "plan__patient_id", "clinic_id"),
 }
-
-
-def _model(app_label: str, names: tuple[str, ...]):
-    for name in names:
-        try:
-            return apps.get_model(app_label, name)
-        except LookupError:
-            continue
-    return None
 
 
 def patient_of(object_type: str, object_id, clinic_id: int | None) -> tuple[int, int] | None:
@@ -34,17 +25,11 @@ def patient_of(object_type: str, object_id, clinic_id: int | None) -> tuple[int,
         return None
     if spec is None or not 0 < pk < 2**63:
         return None
-    app_label, names, patient_path, clinic_path = spec
-    model = _model(app_label, names)
-    if model is None:
-        return None
-    qs = model._default_manager.filter(pk=pk)
+    label, patient_path, clinic_path = spec
+    qs = apps.get_model(label)._default_manager.filter(pk=pk)
     if clinic_id is not None:
         qs = qs.filter(**{clinic_path: clinic_id})
-    try:
-        return qs.values_list(patient_path, clinic_path).first()
-    except FieldError:
-        return None
+    return qs.values_list(patient_path, clinic_path).first()
 
 
 HINT_KEYS = ("patient", "plan", "session", "ticket", "appointment")

@@ -23,7 +23,7 @@ from clinic.regions import REGIONS
 from plans.models import PlanVersion, TreatmentPlan
 from sessions.models import SessionVoid, TherapySession
 from sessions.services import session_log
-from tests.factories import make_plan
+from tests.factories import clinic_today, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,10 @@ def assert_refused(response, field: str | None, status: int = 400) -> dict:
     return body
 
 
+# A Wednesday morning in the Americas, afternoon in UTC, no daylight-saving change near it.
+UNAMBIGUOUS_NOW = dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.UTC)
+
+
 def iso(delta: dt.timedelta = dt.timedelta()) -> str:
     return (timezone.now() + delta).isoformat()
 
@@ -57,7 +61,7 @@ def session_body(plan_, **overrides) -> dict:
 
 
 def plan_body(patient_, **overrides) -> dict:
-    today = timezone.localdate()
+    today = clinic_today(patient_.clinic)
     body = {"patient": patient_.pk, "regions": ["cervical"], "session_minutes": 30,
             "sessions_authorized": 8, "sessions_per_week": 2, "valid_from": today.isoformat(),
             "valid_until": (today + dt.timedelta(weeks=6)).isoformat()}
@@ -134,10 +138,18 @@ def test_a_missing_field_is_named(api, therapist, plan):
     assert not TherapySession.objects.exists()
 
 
-def test_a_time_without_its_utc_offset_is_the_clinics_wall_clock(api, therapist, plan):
-    clinic = plan.clinic
+def test_a_time_without_its_utc_offset_is_the_clinics_wall_clock(api, therapist, chiro, clinic,
+                                                                 time_machine):
+    # Pinned off the autumn's repeated hour, whose wall-clock times name two instants: which
+    # one a naive time means is another test's question, not this one's.
+    time_machine.move_to(UNAMBIGUOUS_NOW)
+    # The clinic moves first: its plan starts on New York's calendar, as a New York plan does
+    # (a plan dated on UTC's calendar would start "tomorrow" for five hours each evening).
     clinic.timezone = "America/New_York"
     clinic.save()
+    chiro.refresh_from_db()
+    therapist.refresh_from_db()
+    plan = make_plan(prescriber=chiro)
     moment = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=10)
     wall_clock = moment.astimezone(clinic.tz).replace(tzinfo=None)
     response = api(therapist).post(
@@ -147,7 +159,9 @@ def test_a_time_without_its_utc_offset_is_the_clinics_wall_clock(api, therapist,
 
 
 def test_a_wall_clock_time_in_the_future_is_still_refused(api, therapist, plan):
-    ahead = (timezone.now() + dt.timedelta(hours=2)).replace(tzinfo=None)
+    # Two hours ahead on the clinic's wall clock (UTC's wall clock is hours behind Auckland's).
+    ahead = (timezone.now() + dt.timedelta(hours=2)).astimezone(plan.clinic.tz).replace(
+        tzinfo=None)
     response = api(therapist).post(
         "/api/sessions/", session_body(plan, started_at=ahead.isoformat()), format="json")
     assert_refused(response, "started_at")
@@ -213,7 +227,7 @@ def test_a_malformed_plan_is_a_400_naming_the_field(api, chiro, patient, field, 
 
 
 def test_a_plan_that_ends_before_it_starts_is_a_400_on_valid_until(api, chiro, patient):
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     body = plan_body(patient, valid_until=(today - dt.timedelta(days=1)).isoformat())
     assert_refused(api(chiro).post("/api/plans/", body, format="json"), "valid_until")
     assert not TreatmentPlan.objects.exists()
@@ -262,14 +276,20 @@ PATIENT_CASES = (
     [(name, v) for name in ("first_name", "last_name")
      for v in ["", "   ", "a\x00b", ["Casey"], {"n": 1}, True, None, "x" * 101]]
     + [("date_of_birth", v) for v in BAD_DATES + ["1850-01-01"]]
-    + [("date_of_birth", (timezone.localdate() + dt.timedelta(days=2)).isoformat())]
+    + [("date_of_birth", "the day after tomorrow")]
 )
+
+
+def days_ahead(days: int, clinic) -> str:
+    """A date ``days`` after today in the clinic's zone, read when the test runs (a value
+    computed at collection would be on another clock than the test's)."""
+    return (clinic_today(clinic) + dt.timedelta(days=days)).isoformat()
 
 
 @pytest.mark.parametrize(("field", "value"), PATIENT_CASES)
 def test_a_malformed_patient_is_a_400_naming_the_field(api, clinic_admin, field, value):
     body = {"first_name": "New", "last_name": "Client", "date_of_birth": "1990-05-01"}
-    body[field] = value
+    body[field] = days_ahead(2, clinic_admin.clinic) if value == "the day after tomorrow" else value
     before = counts()
     response = api(clinic_admin).generic("POST", "/api/patients/", json.dumps(body),
                                          content_type="application/json")
@@ -494,7 +514,7 @@ def in_scope(body, plan) -> bool:
         and isinstance(regions, list) and len(regions) > 0
         and all(isinstance(r, str) and r in version.regions for r in regions)
         and started.tzinfo is not None
-        and version.valid_from <= started.astimezone(dt.UTC).date()
+        and version.valid_from <= started.astimezone(plan.clinic.tz).date()
         and started <= timezone.now() + dt.timedelta(minutes=4)
         and all(t is not None and t.strip() and "\x00" not in t and len(t.strip()) <= 64
                 for t in technique_texts)
@@ -509,7 +529,7 @@ def roomy_plan(chiro, patient, settings):
     settings.API_WRITE_RATE = None  # 150 posts by one user: the throttle is not under test
     return make_plan(prescriber=chiro, patient=patient, regions=["cervical", "thoracic"],
                      sessions_authorized=10_000, sessions_per_week=None,
-                     valid_from=timezone.localdate() - dt.timedelta(days=10))
+                     valid_from=clinic_today(chiro.clinic) - dt.timedelta(days=10))
 
 
 @hypothesis_settings(max_examples=150, deadline=None,

@@ -22,7 +22,7 @@ from plans.models import PlanStatus, TreatmentPlan
 from plans.services import plan_amend, plan_set_status
 from referrals.services import ticket_approve, ticket_decline, ticket_raise, ticket_withdraw
 from sessions.services import session_add_addendum, session_log, session_void
-from tests.factories import make_plan
+from tests.factories import clinic_today, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +187,7 @@ def story(chiro, therapist, therapist2, patient):
     """A plan with history: three versions, sessions by two therapists (one voided, one with an
     addendum), and a ticket in each state. Each step happens on its own day (the clock is
     moved there), as sessions are judged by the version in force on their day."""
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     first_at, voided_at, last_at = days_ago(20), days_ago(10), days_ago(2)
     with time_machine.travel(days_ago(30), tick=True):
         plan = make_plan(prescriber=chiro, patient=patient, regions=["cervical"],
@@ -269,7 +269,7 @@ def test_a_fhir_client_may_ask_for_application_fhir_json(api, therapist, plan):
 
 def test_query_count_does_not_grow_with_sessions(api, therapist, chiro, patient):
     def queries_for(n_sessions: int) -> int:
-        plan = make_plan(prescriber=chiro, valid_from=timezone.localdate() - dt.timedelta(
+        plan = make_plan(prescriber=chiro, valid_from=clinic_today(chiro.clinic) - dt.timedelta(
             days=40), sessions_per_week=None, sessions_authorized=50)
         for i in range(n_sessions):
             s = session_log(plan=plan, therapist=therapist, started_at=days_ago(i + 1),
@@ -304,7 +304,7 @@ def test_care_plan_status_is_mapped_from_ours(api, chiro, therapist, patient, ou
 
 
 def test_an_expired_plan_is_completed_and_keeps_its_end_date(api, chiro, therapist, patient):
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     plan = make_plan(prescriber=chiro, patient=patient, valid_from=today - dt.timedelta(days=60),
                      valid_until=today - dt.timedelta(days=3))
     care_plan = only(export(api, therapist, plan), "CarePlan")

@@ -16,7 +16,7 @@ from clinic.models import Patient
 from plans.models import PlanVersion, TreatmentPlan
 from sessions.models import SessionVoid, TherapySession
 from sessions.services import session_log
-from tests.factories import PatientFactory, UserFactory, make_plan
+from tests.factories import PatientFactory, UserFactory, clinic_today, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def session_body(plan, **overrides):
 
 
 def plan_body(patient, **overrides):
-    today = timezone.localdate()
+    today = clinic_today(patient.clinic)
     body = {"patient": patient.pk, "regions": ["cervical"], "session_minutes": 30,
             "sessions_authorized": 8, "valid_from": today.isoformat(),
             "valid_until": (today + dt.timedelta(weeks=6)).isoformat()}

@@ -32,6 +32,7 @@ from tests.factories import (
     ClinicFactory,
     PatientFactory,
     TherapistFactory,
+    clinic_today,
     make_plan,
 )
 
@@ -110,8 +111,8 @@ class World(NamedTuple):
     appointment: object
 
 
-def _today():
-    return timezone.localdate()
+def _today(clinic):
+    return clinic_today(clinic)
 
 
 BODIES: dict[tuple[str, str], Callable[[World, object], dict]] = {
@@ -122,8 +123,8 @@ BODIES: dict[tuple[str, str], Callable[[World, object], dict]] = {
         "first_name": "New", "last_name": "Client", "date_of_birth": "1990-05-01"},
     ("POST", "plans/"): lambda w, user: {
         "patient": w.patient.pk, "regions": ["lumbar"], "session_minutes": 30,
-        "sessions_authorized": 6, "valid_from": _today().isoformat(),
-        "valid_until": (_today() + dt.timedelta(days=30)).isoformat()},
+        "sessions_authorized": 6, "valid_from": _today(w.patient.clinic).isoformat(),
+        "valid_until": (_today(w.patient.clinic) + dt.timedelta(days=30)).isoformat()},
     ("POST", "plans/<int:pk>/amend/"): lambda w, user: {
         "reason": "Longer sessions help.", "session_minutes": 45},
     ("POST", "plans/<int:pk>/status/"): lambda w, user: {
@@ -179,7 +180,7 @@ def world(db) -> World:
     patient = PatientFactory(clinic=clinic)
     PatientFactory(clinic=other)
     plan = make_plan(prescriber=users["chiropractor"], patient=patient,
-                     valid_from=_today() - dt.timedelta(days=7))
+                     valid_from=_today(clinic) - dt.timedelta(days=7))
     session = session_log(plan=plan, therapist=users["therapist"], duration_minutes=30,
                           regions=["cervical"], started_at=timezone.now() - dt.timedelta(hours=2))
     ticket = ticket_raise(plan=plan, raised_by=users["therapist"], client_request="My back too",

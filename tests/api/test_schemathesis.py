@@ -35,6 +35,7 @@ from tests.factories import (
     ClinicFactory,
     PatientFactory,
     TherapistFactory,
+    clinic_today,
     make_plan,
 )
 
@@ -139,7 +140,7 @@ def clinic_data(db):
     chiro2 = ChiropractorFactory(clinic=clinic)
     TherapistFactory(clinic=other)
     plan = make_plan(prescriber=chiro, patient=PatientFactory(clinic=clinic),
-                     valid_from=timezone.localdate() - dt.timedelta(days=7),
+                     valid_from=clinic_today(clinic) - dt.timedelta(days=7),
                      sessions_per_week=None, sessions_authorized=500)
     session = session_log(plan=plan, therapist=therapist, duration_minutes=20,
                           regions=["cervical"], started_at=timezone.now() - dt.timedelta(hours=3))

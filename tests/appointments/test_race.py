@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from appointments.models import Appointment
 from appointments.services import appointment_book
+from clinic.accounts.tokens import token_issue
 from plans.rules import PlanViolation
 from sessions.services import session_log
 from tests.appointments.helpers import next_monday
@@ -39,7 +39,7 @@ def test_ten_desks_booking_the_last_authorised_session_exactly_one_wins():
                 regions=["cervical"])
     appointment_book(plan=plan, by=first, starts_at=next_monday(clinic, hour=8), minutes=30)
     therapists = [TherapistFactory(clinic=clinic) for _ in range(DESKS)]
-    tokens = [Token.objects.create(user=t).key for t in therapists]
+    tokens = [token_issue(user=t, device="race test")[1] for t in therapists]
     starts = next_monday(clinic, hour=12).isoformat()
 
     def post(i: int):

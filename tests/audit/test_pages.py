@@ -36,7 +36,7 @@ def test_logging_a_session_from_the_plan_card_is_a_create_for_that_patient(clien
                                                                             plan, patient, trail):
     client.force_login(therapist)
     t = trail()
-    started = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    started = timezone.localtime(timezone=plan.clinic.tz).strftime("%Y-%m-%dT%H:%M")
     response = client.post(f"/plans/{plan.id}/sessions/new/", {
         "started_at": started, "duration_minutes": 30, "regions": ["cervical"]})
     assert response.status_code in (200, 302), response.content[:500]

@@ -22,7 +22,7 @@ def world(plan):
     from clinic.models import Patient, User
     from plans.services import plan_amend
     from sessions.services import session_log
-    from tests.factories import make_plan, make_ticket
+    from tests.factories import clinic_today, make_plan, make_ticket
 
     therapist = User.objects.get(username="therapist")
     chiro = User.objects.get(username="chiro")
@@ -30,7 +30,7 @@ def world(plan):
                 duration_minutes=30, regions=["cervical"])
     open_ticket = make_ticket(plan=plan, raised_by=therapist, session_minutes=45,
                               note="She runs twice a week.")
-    today = timezone.localdate()
+    today = clinic_today(plan.clinic)
     morgan = Patient.objects.create(clinic=plan.clinic, first_name="Morgan", last_name="Lee",
                                     date_of_birth=dt.date(1979, 3, 2))
     ending = make_plan(prescriber=chiro, patient=morgan, regions=["lumbar", "sacral"],

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from plans.services import plan_amend
 from sessions.services import session_log
-from tests.factories import PatientFactory, make_plan, make_ticket
+from tests.factories import PatientFactory, clinic_today, make_plan, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,7 @@ def test_chiropractor_inbox_with_1_or_50_open_tickets(web, therapist, chiro, pla
 
 def test_admin_home_with_1_or_50_overdue_tickets_and_ending_plans(web, therapist, chiro,
                                                                   clinic_admin):
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     past = timezone.now() - dt.timedelta(days=5)
 
     def one_of_each():
@@ -95,7 +95,7 @@ def test_patient_page_with_1_or_50_plans(web, therapist, chiro):
 
 
 def test_plan_card_with_1_or_50_sessions_versions_and_tickets(web, therapist, chiro):
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     plan = make_plan(prescriber=chiro, sessions_authorized=500, sessions_per_week=None,
                      valid_from=today - dt.timedelta(days=200))
     now = timezone.now()

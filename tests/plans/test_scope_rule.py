@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pytest
 from django.utils import timezone
 
+from plans.rules import week_bounds
 from plans.services import plan_set_status
 from sessions.models import TherapySession
 from sessions.services import session_log, session_void
-from tests.factories import ChiropractorFactory, TherapistFactory, make_plan
+from tests.factories import ChiropractorFactory, TherapistFactory, clinic_today, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +84,7 @@ def test_longer_session_than_prescribed_is_refused_with_the_limit(api, therapist
 def test_used_up_plan_refuses_another_session(api, therapist, chiro, patient):
     plan = make_plan(prescriber=chiro, patient=patient, sessions_authorized=3,
                      sessions_per_week=None,
-                     valid_from=timezone.localdate() - dt.timedelta(days=10))
+                     valid_from=clinic_today(chiro.clinic) - dt.timedelta(days=10))
     fill(plan, therapist, 3)
     response = log(api, therapist, plan)
     assert codes(response) == ["sessions_exhausted"]
@@ -90,11 +92,12 @@ def test_used_up_plan_refuses_another_session(api, therapist, chiro, patient):
 
 
 def test_weekly_limit_counts_the_clinic_calendar_week(api, therapist, plan):
-    monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
-    # Two sessions earlier this week (or today, when today is Monday).
-    day = max(monday, plan.current_version.valid_from)
-    moment = dt.datetime.combine(day, dt.time(0, 30), tzinfo=dt.UTC)
-    for _ in range(2):
+    """Two sessions this week already - at its start (or the plan's) and just now - leave no
+    room for a third, whatever the day and hour."""
+    week_start, _ = week_bounds(plan, timezone.now())
+    plan_start = dt.datetime.combine(plan.current_version.valid_from, dt.time.min,
+                                     tzinfo=plan.clinic.tz)
+    for moment in (max(week_start, plan_start), timezone.now()):
         session_log(plan=plan, therapist=therapist, started_at=moment, duration_minutes=30,
                     regions=["cervical"])
     response = log(api, therapist, plan)
@@ -103,12 +106,52 @@ def test_weekly_limit_counts_the_clinic_calendar_week(api, therapist, plan):
 
 
 def test_last_weeks_sessions_do_not_count_this_week(api, therapist, chiro, patient):
-    today = timezone.localdate()
+    clinic = chiro.clinic
+    today = clinic_today(clinic)
     plan = make_plan(prescriber=chiro, patient=patient, valid_from=today - dt.timedelta(days=30))
-    last_week = timezone.now() - dt.timedelta(days=today.weekday() + 1)
-    fill(plan, therapist, 1, start=last_week)
-    fill(plan, therapist, 1, start=last_week - dt.timedelta(days=1))
+    last_sunday = today - dt.timedelta(days=today.weekday() + 1)
+    for day, hour in ((last_sunday - dt.timedelta(days=1), dt.time(12)),
+                      (last_sunday, dt.time(23, 30))):  # Saturday noon, Sunday night
+        session_log(plan=plan, therapist=therapist, duration_minutes=30, regions=["cervical"],
+                    started_at=dt.datetime.combine(day, hour, tzinfo=clinic.tz))
     assert log(api, therapist, plan).status_code == 201
+
+
+SUNDAY_NIGHT = dt.datetime(2026, 12, 6, 23, 50)  # a Sunday, on the clinic's wall clock
+
+
+@pytest.mark.clock
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Pacific/Auckland"])
+def test_the_week_turns_at_midnight_from_sunday_to_monday_in_the_clinics_zone(
+        api, therapist, chiro, patient, clinic, time_machine, zone):
+    """Saturday and Sunday night fill the week; Sunday 23:45 is refused; Monday 00:05 is a new
+    week. In New York Sunday night is already Monday in UTC, in Auckland Monday morning is
+    still Sunday in UTC: a week counted in UTC fails one way or the other."""
+    clinic.timezone = zone
+    clinic.save()
+    chiro.refresh_from_db()
+    tz = clinic.tz
+    local = functools.partial(dt.datetime.combine, tzinfo=tz)
+    sunday = SUNDAY_NIGHT.date()
+    # The clock in UTC: time-machine given a ZoneInfo would move the process's zone too.
+    time_machine.move_to(SUNDAY_NIGHT.replace(tzinfo=tz).astimezone(dt.UTC))
+    plan = make_plan(prescriber=chiro, patient=patient, sessions_per_week=2,
+                     valid_from=sunday - dt.timedelta(weeks=2),
+                     valid_until=sunday + dt.timedelta(weeks=4))
+    for moment in (local(sunday - dt.timedelta(days=1), dt.time(15)),
+                   local(sunday, dt.time(23, 30))):
+        assert log(api, therapist, plan, started_at=moment.isoformat()).status_code == 201
+
+    late_sunday = local(sunday, dt.time(23, 45)).isoformat()
+    assert codes(log(api, therapist, plan, started_at=late_sunday)) == ["weekly_limit_reached"]
+
+    time_machine.move_to(local(sunday + dt.timedelta(days=1), dt.time(0, 10)).astimezone(dt.UTC))
+    monday = local(sunday + dt.timedelta(days=1), dt.time(0, 5)).isoformat()
+    assert log(api, therapist, plan, started_at=monday).status_code == 201
+    # A late entry for Sunday night, made on Monday, still counts in Sunday's full week.
+    late_entry = local(sunday, dt.time(23, 55)).isoformat()
+    assert codes(log(api, therapist, plan, started_at=late_entry)) == ["weekly_limit_reached"]
+    assert TherapySession.objects.filter(plan=plan).count() == 3
 
 
 def test_week_starts_on_monday_in_the_clinics_time_zone(therapist, chiro, patient, clinic):
@@ -128,7 +171,7 @@ def test_week_starts_on_monday_in_the_clinics_time_zone(therapist, chiro, patien
 
 
 def test_session_outside_validity_is_refused(api, therapist, chiro, patient):
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    tomorrow = clinic_today(chiro.clinic) + dt.timedelta(days=1)
     plan = make_plan(prescriber=chiro, patient=patient, valid_from=tomorrow,
                      valid_until=tomorrow + dt.timedelta(days=30))
     response = log(api, therapist, plan)
@@ -137,7 +180,7 @@ def test_session_outside_validity_is_refused(api, therapist, chiro, patient):
 
 
 def test_ended_plan_is_not_active_and_outside_validity(api, therapist, chiro, patient):
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     plan = make_plan(prescriber=chiro, patient=patient, valid_from=today - dt.timedelta(days=30),
                      valid_until=today - dt.timedelta(days=1))
     assert api(therapist).get(f"/api/plans/{plan.pk}/").json()["status"] == "expired"
@@ -145,11 +188,12 @@ def test_ended_plan_is_not_active_and_outside_validity(api, therapist, chiro, pa
 
 
 def test_late_entry_for_a_day_within_validity_is_accepted(api, therapist, chiro, patient):
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     plan = make_plan(prescriber=chiro, patient=patient, valid_from=today - dt.timedelta(days=30),
                      valid_until=today - dt.timedelta(days=1))
-    yesterday = now_iso(-dt.timedelta(days=1))
-    assert log(api, therapist, plan, started_at=yesterday).status_code == 201
+    yesterday_noon = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(12),
+                                         tzinfo=chiro.clinic.tz)
+    assert log(api, therapist, plan, started_at=yesterday_noon.isoformat()).status_code == 201
 
 
 @pytest.mark.parametrize("status", ["suspended", "completed", "cancelled"])

@@ -14,7 +14,7 @@ from plans.models import PlanStatus, PlanVersion, TreatmentPlan
 from plans.services import plan_set_status
 from sessions.models import TherapySession
 from sessions.services import session_log
-from tests.factories import make_plan
+from tests.factories import clinic_today, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def amend(api, user, plan, **body):
 
 
 def new_plan_body(patient, **overrides):
-    today = timezone.localdate()
+    today = clinic_today(patient.clinic)
     body = {"patient": patient.pk, "regions": ["lumbar", "hip_left"], "session_minutes": 45,
             "sessions_authorized": 6, "valid_from": today.isoformat(),
             "valid_until": (today + dt.timedelta(weeks=4)).isoformat()}
@@ -145,7 +145,7 @@ def test_a_cancelled_plan_cannot_be_amended(api, chiro, plan):
 
 
 def test_an_ended_plan_can_be_renewed_by_amendment(api, chiro, patient):
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     plan = make_plan(prescriber=chiro, patient=patient, valid_from=today - dt.timedelta(days=40),
                      valid_until=today - dt.timedelta(days=1))
     response = amend(api, chiro, plan, reason="Renewal",

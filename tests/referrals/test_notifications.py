@@ -17,7 +17,7 @@ from plans import notifications as plan_notices
 from referrals import notifications as ticket_notices
 from referrals.services import ticket_approve, ticket_decline, ticket_reassign
 from sessions.services import session_log
-from tests.factories import AdminFactory, make_plan, make_ticket
+from tests.factories import AdminFactory, clinic_today, make_plan, make_ticket
 from tests.referrals.brokers import free_port, publishing_to
 
 pytestmark = pytest.mark.django_db
@@ -236,7 +236,7 @@ def test_the_periodic_tasks_accept_an_injected_clock(therapist, chiro, clinic_ad
 def test_logging_the_second_to_last_session_tells_the_prescriber_once(therapist, chiro, patient):
     plan = make_plan(prescriber=chiro, patient=patient, sessions_authorized=3,
                      sessions_per_week=None,
-                     valid_from=timezone.localdate() - dt.timedelta(days=7))
+                     valid_from=clinic_today(chiro.clinic) - dt.timedelta(days=7))
     now = timezone.now()
     session_log(plan=plan, therapist=therapist, started_at=now - dt.timedelta(hours=2),
                 duration_minutes=30, regions=["cervical"])
@@ -261,7 +261,7 @@ def test_the_periodic_check_finds_plans_with_one_session_left(therapist, chiro, 
 
 
 def test_a_plan_ending_within_seven_days_warns_the_prescriber_once(chiro, patient):
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     ending = make_plan(prescriber=chiro, patient=patient,
                        valid_from=today - dt.timedelta(weeks=5),
                        valid_until=today + dt.timedelta(days=5))
@@ -276,7 +276,7 @@ def test_a_plan_ending_within_seven_days_warns_the_prescriber_once(chiro, patien
 
 
 def test_a_plan_is_not_warned_about_too_early(chiro, patient):
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     make_plan(prescriber=chiro, patient=patient, valid_until=today + dt.timedelta(days=9))
     now = timezone.now()
     assert plan_notices.check_plans(now=now) == 0

@@ -12,7 +12,7 @@ from plans.models import PlanVersion
 from plans.services import plan_amend, plan_set_status
 from referrals.models import ConsultTicket, TicketStatus
 from sessions.services import session_log
-from tests.factories import make_plan, make_ticket
+from tests.factories import clinic_today, make_plan, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +189,7 @@ def test_approving_what_the_plan_already_allows_is_a_conflict(api, therapist, ch
 def test_a_ticket_on_a_used_up_plan_renews_it(api, therapist, chiro, patient):
     plan = make_plan(prescriber=chiro, patient=patient, sessions_authorized=2,
                      sessions_per_week=None,
-                     valid_from=timezone.localdate() - dt.timedelta(days=7))
+                     valid_from=clinic_today(chiro.clinic) - dt.timedelta(days=7))
     for hours in (2, 0):
         session_log(plan=plan, therapist=therapist, duration_minutes=30, regions=["cervical"],
                     started_at=timezone.now() - dt.timedelta(hours=hours))
@@ -205,7 +205,7 @@ def test_a_ticket_on_a_used_up_plan_renews_it(api, therapist, chiro, patient):
 
 
 def test_a_plan_that_has_ended_can_be_extended(api, therapist, chiro, patient):
-    today = timezone.localdate()
+    today = clinic_today(chiro.clinic)
     plan = make_plan(prescriber=chiro, patient=patient, valid_from=today - dt.timedelta(weeks=6),
                      valid_until=today - dt.timedelta(days=2))
     later = today + dt.timedelta(weeks=4)

@@ -53,9 +53,14 @@ def test_an_unknown_plan_id_is_refused_on_the_plan_field(therapist):
     assert list(refused.value.message_dict) == ["plan"]
 
 
-def test_a_time_without_offset_is_read_on_the_clinics_clock(plan, therapist):
-    plan.clinic.timezone = "Australia/Sydney"
-    plan.clinic.save()
+def test_a_time_without_offset_is_read_on_the_clinics_clock(chiro, clinic, therapist,
+                                                           time_machine):
+    # Pinned off the autumn's repeated hour, whose wall-clock times name two instants.
+    time_machine.move_to(dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.UTC))
+    # The clinic moves before its plan is written, so the plan is dated on Sydney's calendar.
+    clinic.timezone = "Australia/Sydney"
+    clinic.save()
+    plan = make_plan(prescriber=chiro)
     moment = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=20)
     wall_clock = moment.astimezone(plan.clinic.tz).replace(tzinfo=None)
     session = log(plan=plan, therapist=therapist, started_at=wall_clock)

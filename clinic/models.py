@@ -5,8 +5,11 @@ from __future__ import annotations
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Func, Value
+from django.db.models.functions import Upper
 
 
 def validate_time_zone(value: str) -> None:
@@ -96,7 +99,21 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
-        indexes = [models.Index(fields=["clinic", "last_name", "first_name"])]
+        indexes = [
+            models.Index(fields=["clinic", "last_name", "first_name"]),
+            # The search's "name contains" (icontains is UPPER(col) LIKE UPPER('%word%')):
+            # trigram indexes on exactly those expressions (pg_trgm, clinic migration 0005).
+            GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"),
+                     name="patient_first_trgm_idx"),
+            GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"),
+                     name="patient_last_trgm_idx"),
+            # The search by date of birth, and by a phone's digits (clinic.selectors
+            # .patients_search compares exactly this expression with LIKE '%digits%').
+            models.Index(fields=["clinic", "date_of_birth"], name="patient_clinic_dob_idx"),
+            GinIndex(OpClass(Func(F("phone"), Value("[^0-9]"), Value(""), Value("g"),
+                                  function="regexp_replace"), name="gin_trgm_ops"),
+                     name="patient_phone_trgm_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

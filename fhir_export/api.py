@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic.api.permissions import IsClinicStaff
+from clinic.api.schema import ERRORS
 from fhir_export.bundle import plan_fhir_bundle
 from plans.selectors import plans_visible_to
 
@@ -37,6 +39,11 @@ FHIR_BUNDLE_SCHEMA = {
         "meta": {"type": "object", "additionalProperties": True},
         "type": {"type": "string", "enum": ["collection"]},
         "timestamp": {"type": "string", "format": "date-time"},
+        "link": {"type": "array", "description": "self, and next while sessions remain",
+                 "items": {"type": "object", "required": ["relation", "url"],
+                           "properties": {"relation": {"type": "string",
+                                                       "enum": ["self", "next"]},
+                                          "url": {"type": "string"}}}},
         "entry": {"type": "array", "items": {
             "type": "object",
             "required": ["fullUrl", "resource"],
@@ -60,9 +67,23 @@ class PlanFhirView(APIView):
                     "with doNotPerform), an Encounter and a Procedure per session (voided: "
                     "entered-in-error) and a Task per consult ticket. Body sites are SNOMED "
                     "CT coded; fullUrls are stable urn:uuid values.",
+        parameters=[OpenApiParameter(
+            "after", int, description="a session id: the next bundle's sessions start after "
+                                      "it (follow Bundle.link \"next\")")],
         responses={200: OpenApiResponse(response=FHIR_BUNDLE_SCHEMA,
-                                        description="FHIR R4 Bundle (collection)")},
+                                        description="FHIR R4 Bundle (collection)"),
+                   **ERRORS(400, 401, 403, 404)},
     )
     def get(self, request, pk: int):
         plan = get_object_or_404(plans_visible_to(request.user), pk=pk)
-        return Response(plan_fhir_bundle(plan=plan))
+        after = None
+        raw = request.query_params.get("after")
+        if raw is not None:
+            after = (plan.sessions.filter(pk=int(raw)).first()
+                     if raw.isdigit() and len(raw) < 19 else None)
+            if after is None:
+                raise ValidationError({"after": ["Not a session of this plan: follow the "
+                                                 "bundle's \"next\" link."]})
+        self_url = request.build_absolute_uri()
+        next_prefix = request.build_absolute_uri(request.path) + "?after="
+        return Response(plan_fhir_bundle(plan=plan, after=after, links=(self_url, next_prefix)))

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from appointments.models import Appointment, AppointmentStatus
@@ -379,20 +379,39 @@ def _appointment(plan: TreatmentPlan, appointment: Appointment) -> dict:
     return resource
 
 
-def plan_fhir_bundle(*, plan: TreatmentPlan, now: dt.datetime | None = None) -> dict:
+# Sessions per bundle: a plan with thousands of sessions is exported as a chain of bundles,
+# each linking to the next (Bundle.link "next"), so one request never builds them all.
+SESSIONS_PER_BUNDLE = 100
+
+
+def plan_fhir_bundle(*, plan: TreatmentPlan, now: dt.datetime | None = None,
+                     after: TherapySession | None = None,
+                     page_size: int | None = None,
+                     links: tuple[str, str] | None = None) -> dict:
     """The plan as a FHIR R4 Bundle (collection), ready to render as JSON.
 
-    Six queries whatever the number of versions, sessions, addenda, tickets and appointments.
+    Sessions come oldest first, ``page_size`` (default ``SESSIONS_PER_BUNDLE``) per
+    bundle, starting after the session ``after`` (None: from the first). Every bundle
+    holds the plan's other resources too (Patient, Practitioners, CarePlan,
+    ServiceRequests, Tasks, Appointments), so its references resolve within it. ``links`` is
+    ``(self_url, next_url_prefix)``: the bundle then carries ``Bundle.link`` "self" and,
+    when sessions remain, "next" (``next_url_prefix`` + the last session's id). Six
+    queries whatever the number of versions, sessions, addenda, tickets and appointments.
     """
     plan = (TreatmentPlan.objects
             .select_related("clinic", "patient", "prescriber", "current_version")
             .get(pk=plan.pk))
     versions = list(plan.versions.select_related("signed_by").order_by("number"))
+    page_size = page_size or SESSIONS_PER_BUNDLE
+    page = plan.sessions.order_by("started_at", "id")
+    if after is not None:  # keyset: (started_at, id) past the last one sent, an index range
+        page = page.filter(Q(started_at__gt=after.started_at)
+                           | Q(started_at=after.started_at, id__gt=after.pk))
     sessions = list(
-        plan.sessions.select_related("therapist", "void")
+        page.select_related("therapist", "void")
         .prefetch_related(Prefetch("addenda", queryset=SessionAddendum.objects.order_by(
-            "created_at", "id")))
-        .order_by("started_at", "id"))
+            "created_at", "id")))[:page_size + 1])
+    more, sessions = len(sessions) > page_size, sessions[:page_size]
     tickets = list(ConsultTicket.objects.filter(plan=plan)
                    .select_related("raised_by", "assigned_to", "decided_by")
                    .order_by("raised_at", "id"))
@@ -432,11 +451,17 @@ def plan_fhir_bundle(*, plan: TreatmentPlan, now: dt.datetime | None = None) -> 
     resources += [_task(plan, ticket) for ticket in tickets]
     resources += [_appointment(plan, a) for a in appointments]
 
-    return {
+    bundle = {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),
         "meta": {"lastUpdated": instant(now or timezone.now())},
         "type": "collection",
         "timestamp": instant(now or timezone.now()),
-        "entry": [entry(r) for r in resources],
     }
+    if links:
+        self_url, next_prefix = links
+        bundle["link"] = [{"relation": "self", "url": self_url}]
+        if more:
+            bundle["link"].append({"relation": "next", "url": f"{next_prefix}{sessions[-1].pk}"})
+    bundle["entry"] = [entry(r) for r in resources]
+    return bundle

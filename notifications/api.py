@@ -8,6 +8,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.pagination import HistoryCursorPagination
 from clinic.api.schema import ERRORS
 from clinic.api.throttles import WriteRateThrottle
 from notifications.models import Notification
@@ -26,10 +27,13 @@ class NotificationSerializer(serializers.ModelSerializer):
         return notification.read_at is not None
 
 
-
 class NotificationListView(generics.ListAPIView):
     serializer_class = NotificationSerializer
     queryset = Notification.objects.none()
+    # By cursor, newest first (notification_list_idx): a person's years of notifications
+    # cost nothing to page through.
+    pagination_class = HistoryCursorPagination
+    cursor_ordering = ("-created_at", "-id")
 
     def get_queryset(self):
         qs = notifications_for(self.request.user)
@@ -38,7 +42,7 @@ class NotificationListView(generics.ListAPIView):
         return qs
 
     @extend_schema(parameters=[OpenApiParameter("unread", bool, description="only unread")],
-                   responses={200: NotificationSerializer(many=True), **ERRORS(401)})
+                   responses={200: NotificationSerializer(many=True), **ERRORS(400, 401)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

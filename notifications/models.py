@@ -78,6 +78,10 @@ class Notification(models.Model):
     outbox = models.OneToOneField(Outbox, on_delete=models.PROTECT, related_name="notification")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="notifications")
+    # The recipient's clinic (null for a clinic-less superuser), set by PostgreSQL on INSERT
+    # (clinic/db.py ``clinic_from_parent``): the table is bounded and distributable by clinic.
+    clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, null=True,
+                               related_name="+", db_index=False, editable=False)
     kind = models.CharField(max_length=32, choices=NotificationKind.choices)
     message = models.TextField()
     ticket = models.ForeignKey("referrals.ConsultTicket", on_delete=models.PROTECT, null=True,
@@ -95,6 +99,8 @@ class Notification(models.Model):
             # The bell in every page's header counts these: only the unread are indexed.
             models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True),
                          name="notification_unread"),
+            # The list by cursor: newest first, ties broken by id.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_list_idx"),
         ]
 
     def __str__(self) -> str:

@@ -163,8 +163,9 @@ def deliver(outbox_id: int, *, now: dt.datetime | None = None) -> bool:
             if row is None:
                 return False
             Notification.objects.create(
-                outbox=row, recipient=row.recipient, kind=row.kind, message=row.message,
-                ticket_id=row.ticket_id, plan_id=row.plan_id, created_at=now,
+                outbox=row, recipient=row.recipient, clinic_id=row.recipient.clinic_id,
+                kind=row.kind, message=row.message, ticket_id=row.ticket_id, plan_id=row.plan_id,
+                created_at=now,
             )
             if row.recipient.email:
                 _email(row).send(fail_silently=False)

@@ -13,7 +13,7 @@ from clinic.audit.context import patients_shown
 from clinic.audit.models import Action, AuditEntry
 from clinic.models import Role, User
 from clinic.web import staff_required
-from plans.models import PLAN_ENDING_DAYS, PlanStatus, ending_soon_q
+from plans.models import PLAN_ENDING_DAYS, PlanStatus, PlanVersion, ending_soon_q
 from plans.selectors import plans_visible_to, plans_with_usage
 from referrals.models import TicketStatus
 from referrals.selectors import (
@@ -24,8 +24,9 @@ from referrals.selectors import (
     tickets_of_clinic,
     with_plans,
 )
+from sessions.selectors import plan_ids_logged_by
 
-HOME_LIST_LIMIT = 200
+HOME_LIST_LIMIT = 50  # a page shows this many at most: its cost is what it shows
 ACTIVITY_SHOWN = 15
 
 
@@ -56,10 +57,21 @@ def _today_bounds(clinic) -> tuple[dt.date, dt.datetime, dt.datetime]:
 
 
 def active_plans_today(user):
-    """The clinic's plans a therapist can log against today, with their usage (one query)."""
+    """Today's work at the front desk (one query; usage is on the plan row): the active plans
+    this therapist has logged a session on today, and those whose first day is today.
+
+    Bounded by today's activity, never by the clinic's size: every other patient is one
+    search away. Both parts are index ranges (session_therapist_time_idx for today's
+    sessions, version_clinic_from_idx for the plans starting today).
+    """
     today, start, end = _today_bounds(user.clinic)
+    seen_today = plan_ids_logged_by(user, start=start, end=end)
+    # (plans.selectors is the lead's: this one filter stays here until it moves there)
+    starting_today = PlanVersion.objects.filter(
+        clinic_id=user.clinic_id, valid_from=today).values("plan_id")
     return (
         plans_with_usage(plans_visible_to(user))
+        .filter(Q(pk__in=seen_today) | Q(pk__in=starting_today))
         .filter(status=PlanStatus.ACTIVE, current_version__valid_from__lte=today,
                 current_version__valid_until__gte=today)
         .annotate(sessions_today=Count(
@@ -98,7 +110,12 @@ def admin_home(request):
                                              is_active=True).order_by("last_name", "username"))
     attention = list(
         plans_with_usage(plans_visible_to(user))
-        .filter(status=PlanStatus.ACTIVE, current_version__valid_until__gte=today)
+        # The version's own clinic (the same as the plan's) lets PostgreSQL read the versions
+        # still in force as a range of version_clinic_until_idx instead of every version
+        # the clinic ever signed; the plans are a range of the active ones. The usage is on
+        # the plan row, so the whole list costs the clinic's plans in force, not its history.
+        .filter(status=PlanStatus.ACTIVE, current_version__clinic_id=user.clinic_id,
+                current_version__valid_until__gte=today)
         # Ending soon, or at most one authorised session left.
         .filter(ending_soon_q(today)
                 | Q(current_version__sessions_authorized__lte=F("sessions_used") + 1))

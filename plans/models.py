@@ -80,7 +80,12 @@ class TreatmentPlan(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["clinic", "status"])]
+        indexes = [
+            models.Index(fields=["clinic", "status"]),
+            # The plan list's order, within a clinic and a status.
+            models.Index(fields=["clinic", "status", "-created_at", "-id"],
+                         name="plan_clinic_status_new_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Plan {self.pk} for {self.patient}"
@@ -113,6 +118,12 @@ class TreatmentPlan(models.Model):
 class PlanVersion(models.Model):
     """One signed state of a plan: what, where, how long, how often, until when."""
 
+    # The plan's clinic, copied here so every list is bounded by clinic first (one index
+    # range) and the table can be distributed by clinic (docs/SCALING.md). PostgreSQL sets it
+    # from the plan on INSERT (clinic/db.py ``clinic_from_parent``): it cannot disagree.
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+",
+                               db_index=False, editable=False)
+
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     regions = region_array()
@@ -137,6 +148,12 @@ class PlanVersion(models.Model):
 
     class Meta:
         ordering = ["plan_id", "number"]
+        indexes = [
+            # "Ending within a week" on the admin's dashboard: a range of the clinic's ends.
+            models.Index(fields=["clinic", "valid_until"], name="version_clinic_until_idx"),
+            # The therapist's home: plans whose first day is today.
+            models.Index(fields=["clinic", "valid_from"], name="version_clinic_from_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="plan_version_number_unique"),
             models.CheckConstraint(condition=models.Q(valid_until__gte=models.F("valid_from")),

@@ -114,8 +114,8 @@ def plan_create(
         status=PlanStatus.ACTIVE,
     )
     version = PlanVersion.objects.create(
-        plan=plan, number=1, signed_by=prescriber, signed_at=timezone.now(),
-        reason="Initial prescription", **terms,
+        plan=plan, clinic_id=plan.clinic_id, number=1, signed_by=prescriber,
+        signed_at=timezone.now(), reason="Initial prescription", **terms,
     )
     plan.current_version = version
     plan.save(update_fields=["current_version"])
@@ -200,7 +200,8 @@ def plan_amend(
                 "fewer.")})
         amendment_proposed.send(sender=TreatmentPlan, plan=locked, current=current, terms=terms)
         version = PlanVersion.objects.create(
-            plan=locked, number=current.number + 1, signed_by=by, signed_at=timezone.now(),
+            plan=locked, clinic_id=locked.clinic_id, number=current.number + 1, signed_by=by,
+            signed_at=timezone.now(),
             reason=reason.strip(), **terms,
         )
         locked.current_version = version

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from clinic.dates import day
+from clinic.models import Clinic
 from clinic.regions import labels
 from plans.models import PlanVersion, TreatmentPlan, region_array
 
@@ -35,6 +36,11 @@ def overdue_q(now: dt.datetime) -> models.Q:
 
 
 class ConsultTicket(models.Model):
+    # The plan's clinic, copied here so every list is bounded by clinic first (one index
+    # range) and the table can be distributed by clinic (docs/SCALING.md). PostgreSQL sets it
+    # from the plan on INSERT (clinic/db.py ``clinic_from_parent``): it cannot disagree.
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+",
+                               db_index=False, editable=False)
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="tickets")
     # The version in force when the ticket was raised: what the therapist asked against.
     # Approval applies the change to the version in force at approval time, which may be later.
@@ -70,6 +76,13 @@ class ConsultTicket(models.Model):
         indexes = [
             models.Index(fields=["assigned_to", "status"]),
             models.Index(fields=["status", "due_at"]),
+            # Each list's filter and order: the inbox (due first), what a therapist raised,
+            # the clinic's list (newest first), the overdue ones on the admin's dashboard.
+            models.Index(fields=["assigned_to", "status", "due_at", "id"],
+                         name="ticket_inbox_idx"),
+            models.Index(fields=["raised_by", "-raised_at", "-id"], name="ticket_raised_idx"),
+            models.Index(fields=["clinic", "-raised_at", "-id"], name="ticket_clinic_new_idx"),
+            models.Index(fields=["clinic", "status", "due_at"], name="ticket_clinic_due_idx"),
         ]
         constraints = [
             # An open ticket carries no decision; a closed one says who closed it and when.

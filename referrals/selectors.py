@@ -21,7 +21,8 @@ def tickets_of_clinic(user: User) -> QuerySet[ConsultTicket]:
     404; whether this person may act on it is the service's call, a 403)."""
     if not user.is_authenticated or user.clinic_id is None:
         return ConsultTicket.objects.none()
-    return (ConsultTicket.objects.filter(plan__clinic_id=user.clinic_id)
+    # The ticket's own clinic column: bounded by clinic first, no join to the plans.
+    return (ConsultTicket.objects.filter(clinic_id=user.clinic_id)
             .select_related("plan__patient", "plan__clinic", "raised_by", "assigned_to",
                             "decided_by", "resulting_version", "raised_on_version"))
 

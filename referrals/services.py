@@ -144,7 +144,8 @@ def ticket_raise(
             extra_sessions=extra_sessions, valid_until=valid_until, techniques=techniques)
         sla = dt.timedelta(hours=settings.TICKET_SLA_HOURS)
         ticket = ConsultTicket.objects.create(
-            plan=locked, raised_on_version=version, raised_by=raised_by, raised_at=now,
+            plan=locked, clinic_id=locked.clinic_id, raised_on_version=version,
+            raised_by=raised_by, raised_at=now,
             client_request=client_request, note=note, session=session,
             assigned_to=locked.prescriber, due_at=now + sla, remind_at=now + sla / 2,
             **change,

@@ -42,7 +42,7 @@ from referrals.services import (
     ticket_withdraw,
 )
 
-LIST_LIMIT = 200
+LIST_LIMIT = 50  # a page shows this many at most: its cost is what it shows
 
 
 # --- helpers ------------------------------------------------------------------------------

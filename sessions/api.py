@@ -10,6 +10,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.pagination import HistoryCursorPagination
 from clinic.api.permissions import IsClinicStaff, IsTherapist
 from clinic.api.schema import ERRORS, PlanViolationSerializer
 from clinic.api.throttles import WriteRateThrottle
@@ -149,8 +150,6 @@ class AddendumCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=TEXT_LIMIT)
 
 
-
-
 class SessionFilter(django_filters.FilterSet):
     plan = django_filters.NumberFilter(field_name="plan_id")
 
@@ -164,6 +163,10 @@ class SessionListCreateView(generics.ListAPIView):
     queryset = TherapySession.objects.none()
     filterset_class = SessionFilter
     throttle_classes = [WriteRateThrottle]
+    # By cursor, newest first: a page is an index range (session_clinic_time_idx, or the
+    # plan's (plan, started_at) one with ?plan=), whatever the clinic's history.
+    pagination_class = HistoryCursorPagination
+    cursor_ordering = ("-started_at", "-id")
 
     def get_permissions(self):
         return [IsTherapist()] if self.request.method == "POST" else [IsClinicStaff()]

@@ -11,10 +11,16 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from clinic.models import Clinic
 from plans.models import PlanVersion, TreatmentPlan, region_array
 
 
 class TherapySession(models.Model):
+    # The plan's clinic, copied here so every list is bounded by clinic first (one index
+    # range) and the table can be distributed by clinic (docs/SCALING.md). PostgreSQL sets it
+    # from the plan on INSERT (clinic/db.py ``clinic_from_parent``): it cannot disagree.
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+",
+                               db_index=False, editable=False)
     plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="sessions")
     plan_version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="sessions")
     therapist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -33,7 +39,12 @@ class TherapySession(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["plan", "started_at"])]
+        indexes = [
+            models.Index(fields=["plan", "started_at"]),
+            # The session log (newest first, by cursor) and "today" at the front desk.
+            models.Index(fields=["clinic", "-started_at", "-id"], name="session_clinic_time_idx"),
+            models.Index(fields=["therapist", "started_at"], name="session_therapist_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Session {self.pk} on plan {self.plan_id}"

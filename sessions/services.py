@@ -152,7 +152,8 @@ def _write(locked: TreatmentPlan, version: PlanVersion, proposed: ProposedSessio
     """Insert the allowed session, bound to ``version``. PostgreSQL counts it on the plan row
     (held locked by the caller) in the same statement (sessions/migrations/0004)."""
     session = TherapySession.objects.create(
-        plan=locked, plan_version=version, therapist=proposed.therapist,
+        plan=locked, clinic_id=locked.clinic_id, plan_version=version,
+        therapist=proposed.therapist,
         started_at=proposed.started_at, duration_minutes=proposed.duration_minutes,
         regions=proposed.regions, techniques=proposed.techniques, **notes)
     # One session left: the prescriber hears at once (outbox row, sent after commit).

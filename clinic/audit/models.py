@@ -82,6 +82,9 @@ class AuditEntry(models.Model):
             # A patient's access report finds the list reads that showed them
             # (``detail.patients``) through this index.
             GinIndex(fields=["detail"], name="audit_detail_gin", opclasses=["jsonb_path_ops"]),
+            # The trail's other filters, each read newest first through its own range.
+            models.Index(fields=["clinic", "action", "id"], name="audit_action_idx"),
+            models.Index(fields=["clinic", "actor_username", "id"], name="audit_username_idx"),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -22,6 +21,9 @@ from clinic.audit.net import client_ip, request_id
 from clinic.audit.selectors import audit_entries
 from clinic.audit.services import audit_record
 from clinic.audit.targets import audited
+
+PAGE_SIZE = 100
+COUNT_CAP = 1000  # "1000+": a count that costs the same in the trail's tenth year
 
 CSV_COLUMNS = ["at", "actor", "role", "action", "object_type", "object_id", "object_version",
                "patient", "ip", "outcome", "status", "method", "path", "request_id"]
@@ -76,14 +78,24 @@ def audit_page(request):
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
         return response
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    # Keyset paging: "Older" continues below the last id shown (?before=), an index range
+    # of the trail; page numbers would need an OFFSET and a COUNT(*) over every entry.
+    before = request.GET.get("before", "")
+    newest_first = entries.filter(id__lt=int(before)) if before.isdigit() else entries
+    rows = list(newest_first[:PAGE_SIZE + 1])
+    older = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
+    rows = rows[:PAGE_SIZE]
+    count = entries.order_by().values("pk")[:COUNT_CAP + 1].count()
     query = request.GET.copy()
+    query.pop("before", None)
     query.pop("page", None)
     clinic = request.user.clinic
     tz = clinic.tz if clinic is not None else dt.UTC
     return TemplateResponse(request, "audit/list.html", {
-        "form": form, "page": page, "query": query.urlencode(),
-        "lines": describe(page.object_list, tz=tz, clinic_id=request.user.clinic_id),
+        "form": form, "entries": rows, "older": older, "is_first": not before.isdigit(),
+        "count": min(count, COUNT_CAP), "count_capped": count > COUNT_CAP,
+        "query": query.urlencode(),
+        "lines": describe(rows, tz=tz, clinic_id=request.user.clinic_id),
         "tz_name": str(tz),
         "base_template": _layout(), "csv_query": (query.urlencode() + "&" if query else ""),
     })

@@ -98,9 +98,9 @@ def test_admin_page_lists_and_filters_by_person_action_and_dates(client, clinic_
     filtered = client.get(f"/audit/?actor=therapist&action=read&patient={patient.id}"
                           f"&since={today}&until={today}")
     assert filtered.status_code == 200
-    assert filtered.context["page"].paginator.count == 1
+    assert filtered.context["count"] == 1
     none = client.get("/audit/?actor=chiro&action=read")
-    assert none.context["page"].paginator.count == 0
+    assert none.context["count"] == 0
 
 
 def test_only_admins_open_the_audit_page(client, therapist):

@@ -4,7 +4,9 @@ clinic's record -> 404; each role's home shows that role's work."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
+from sessions.services import session_log
 from tests.factories import PatientFactory, make_plan, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +64,11 @@ def test_sign_out_is_a_post_form_and_ends_the_session(web, therapist):
 
 
 def test_each_role_sees_its_own_home(web, therapist, chiro, clinic_admin, plan, ticket):
+    # The therapist's "today's work" lists the plans they logged on today (docs/SCALING.md):
+    # bounded by the day, not by the clinic's plans in force.
+    assert "Casey Client" not in web(therapist).get("/").content.decode()
+    session_log(plan=plan, therapist=therapist, duration_minutes=30, regions=["cervical"],
+                started_at=timezone.now())  # "now" is today at any hour, even 00:00
     therapist_home = web(therapist).get("/").content.decode()
     assert "Today’s patients" in therapist_home and "Casey Client" in therapist_home
     inbox = web(chiro).get("/").content.decode()

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
+from psycopg2.errorcodes import DEADLOCK_DETECTED
 
 from appointments.models import HOLDING, Appointment, AppointmentStatus
 from appointments.selectors import booked_usage, future_booked, overlapping, with_conflicts
@@ -150,7 +151,14 @@ def appointment_book(
         except IntegrityError as exc:
             if "appointment_therapist_no_overlap" not in str(exc):
                 raise
-        # The winner has committed by now (the constraint waited for it): name its time.
+        except OperationalError as exc:
+            # Two desks inserting overlapping rows at the same instant can each wait for the
+            # other's row in the exclusion check: PostgreSQL breaks that deadlock by failing
+            # one of them, which is the same answer - the slot went to the other desk.
+            if getattr(exc.__cause__, "pgcode", None) != DEADLOCK_DETECTED:
+                raise
+        # The winner has committed by now (the constraint waited for it), or is about to:
+        # name its time when it can be seen, else the time asked for.
         held = (overlapping(therapist.pk, starts_at, ends_at) or [(starts_at, ends_at)])[0]
         raise PlanViolation([therapist_busy(plan=locked, therapist=therapist, held=held)])
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from clinic.dates import day
 from notifications.models import NotificationKind
 from notifications.outbox import link, record
 from plans.models import PLAN_ENDING_DAYS, PlanStatus, TreatmentPlan, ending_soon_q, sessions_left
@@ -60,7 +61,7 @@ def _notify_ending(plan: TreatmentPlan, *, now: dt.datetime) -> bool:
         # Once per plan and end date: extending the plan can warn again before the new end.
         dedupe_key=f"plan:{plan.pk}:ending:{until.isoformat()}",
         subject=f"Plan {plan.pk} ends soon",
-        message=(f"{plan.patient.full_name}'s plan ends on {until:%Y-%m-%d}. "
+        message=(f"{plan.patient.full_name}'s plan ends on {day(until)}. "
                  "Renew it if treatment should continue."),
         email_line=f"A plan you prescribed ends within {PLAN_ENDING_DAYS} days.", now=now)
 

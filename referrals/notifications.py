@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from clinic.dates import day
 from clinic.models import Role, User
 from notifications.models import NotificationKind, Outbox
 from notifications.outbox import link, record
@@ -22,7 +23,8 @@ from referrals.models import ConsultTicket, TicketStatus, overdue_q
 
 
 def _due(ticket: ConsultTicket) -> str:
-    return f"{timezone.localtime(ticket.due_at, ticket.plan.clinic.tz):%Y-%m-%d %H:%M}"
+    due = timezone.localtime(ticket.due_at, ticket.plan.clinic.tz)
+    return f"{day(due.date())} {due:%H:%M}"  # the clinic's way: "Wed 2 Dec 2026 14:30"
 
 
 def _ticket_email(ticket: ConsultTicket, line: str) -> str:

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.dates import day
 from clinic.errors import Conflict
 from clinic.models import Role, User
 from clinic.regions import labels
@@ -79,7 +80,7 @@ def _requested_change(
             raise ValidationError({"valid_until": "A date (YYYY-MM-DD) is required."})
         if valid_until <= version.valid_until:
             raise ValidationError({"valid_until": (
-                f"The plan already runs until {version.valid_until:%Y-%m-%d}; ask for a "
+                f"The plan already runs until {day(version.valid_until)}; ask for a "
                 "later date.")})
     techniques = clean_techniques("techniques", techniques or [])
     if techniques and not version.techniques:

@@ -18,6 +18,7 @@ from plans.selectors import plans_visible_to, plans_with_usage
 from referrals.models import TicketStatus
 from referrals.selectors import (
     overdue,
+    plans_with_recent_decisions,
     recent_decisions,
     recently_decided,
     tickets_listed_for,
@@ -58,7 +59,8 @@ def _today_bounds(clinic) -> tuple[dt.date, dt.datetime, dt.datetime]:
 
 def active_plans_today(user):
     """Today's work at the front desk (one query; usage is on the plan row): the active plans
-    this therapist has logged a session on today, and those whose first day is today.
+    this therapist has logged a session on today, those whose first day is today, and those
+    where a request they sent was decided lately (the answer to pass on to the client).
 
     Bounded by today's activity, never by the clinic's size: every other patient is one
     search away. Both parts are index ranges (session_therapist_time_idx for today's
@@ -71,7 +73,8 @@ def active_plans_today(user):
         clinic_id=user.clinic_id, valid_from=today).values("plan_id")
     return (
         plans_with_usage(plans_visible_to(user))
-        .filter(Q(pk__in=seen_today) | Q(pk__in=starting_today))
+        .filter(Q(pk__in=seen_today) | Q(pk__in=starting_today)
+                | Q(pk__in=plans_with_recent_decisions(user)))
         .filter(status=PlanStatus.ACTIVE, current_version__valid_from__lte=today,
                 current_version__valid_until__gte=today)
         .annotate(sessions_today=Count(

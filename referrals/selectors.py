@@ -105,6 +105,16 @@ def recent_decisions(user: User, plan_ids: list[int]) -> dict[int, ConsultTicket
     return found
 
 
+def plans_with_recent_decisions(user: User) -> QuerySet:
+    """Ids of the plans on which a ticket this therapist raised was approved or declined in
+    the last DECISION_SHOWN_DAYS days (a subquery: bounded by their own recent tickets)."""
+    since = timezone.now() - dt.timedelta(days=DECISION_SHOWN_DAYS)
+    return (ConsultTicket.objects.filter(raised_by=user, decided_at__gte=since,
+                                         status__in=[TicketStatus.APPROVED,
+                                                     TicketStatus.DECLINED])
+            .values("plan_id"))
+
+
 def recently_decided(user: User) -> list[ConsultTicket]:
     """The inbox's "Recently decided": the last DECIDED_SHOWN tickets of mine that were closed."""
     return list(tickets_listed_for(user).exclude(status=TicketStatus.OPEN)

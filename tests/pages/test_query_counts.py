@@ -35,6 +35,10 @@ def same_cost(client, url: str, add_rows) -> None:
 
 
 def test_therapist_home_with_1_or_50_active_plans(web, therapist, chiro, plan):
+    # The home lists today's work: a plan is on it once this therapist logged on it today.
+    session_log(plan=plan, therapist=therapist, started_at=timezone.now(), duration_minutes=30,
+                regions=["cervical"])
+
     def add(n):
         for _ in range(n):
             p = make_plan(prescriber=chiro, avoid_regions=["lumbar"])

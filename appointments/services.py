@@ -17,6 +17,7 @@ from psycopg2.errorcodes import DEADLOCK_DETECTED
 
 from appointments.models import HOLDING, Appointment, AppointmentStatus
 from appointments.selectors import booked_usage, future_booked, overlapping, with_conflicts
+from clinic.dates import clinic_moment
 from clinic.errors import Conflict
 from clinic.models import Role, User
 from plans.models import TreatmentPlan
@@ -55,14 +56,7 @@ def _clean_starts_at(starts_at: dt.datetime, now: dt.datetime, tz: dt.tzinfo) ->
 
     A time without a UTC offset is the clinic's wall clock, as for sessions.
     """
-    if not isinstance(starts_at, dt.datetime):
-        raise ValidationError({"starts_at": "A date and time is required."})
-    try:
-        if timezone.is_naive(starts_at):
-            starts_at = timezone.make_aware(starts_at, tz)
-        starts_at = starts_at.astimezone(dt.UTC)
-    except (OverflowError, ValueError):
-        raise ValidationError({"starts_at": "Datetime value out of range."}) from None
+    starts_at = clinic_moment(starts_at, tz, field="starts_at")
     today = timezone.localdate(now, tz)
     day = timezone.localtime(starts_at, tz).date()
     if day < today:

@@ -25,6 +25,26 @@ DATE_HINT = "like 2 Nov 2026"
 DATETIME_HINT = "like 2 Nov 2026 14:30"
 
 
+def clinic_moment(value: object, tz: dt.tzinfo, *, field: str) -> dt.datetime:
+    """``value`` as an aware moment in UTC. A date and time without a UTC offset is the
+    clinic's wall clock ("10:00" at the front desk is 10:00 where the clinic is, not where
+    the server is); in a repeated autumn hour it is the first of the two. Anything else, or a
+    moment no calendar holds, is a ValidationError naming ``field``. The one way a typed or
+    sent time is read, for sessions and bookings alike.
+    """
+    from django.core.exceptions import ValidationError
+
+    if not isinstance(value, dt.datetime):
+        raise ValidationError({field: "A date and time is required."})
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, tz)
+        # In UTC now: comparing a moment near year 1 or 9999 must not overflow later.
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError({field: "Datetime value out of range."}) from None
+
+
 def day(value: dt.date | None) -> str:
     """"Mon 2 Nov 2026" (an empty string for no date)."""
     return f"{value:%a} {value.day} {value:%b %Y}" if value else ""

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.dates import clinic_moment
 from clinic.errors import Conflict
 from clinic.models import Clinic, User
 from plans.models import PlanVersion, TreatmentPlan
@@ -44,15 +45,7 @@ def _clean_started_at(started_at: dt.datetime, now: dt.datetime, tz: dt.tzinfo) 
     A time without a UTC offset is the clinic's wall clock: "10:00" at the front desk is
     10:00 where the clinic is, not where the server is.
     """
-    if not isinstance(started_at, dt.datetime):
-        raise ValidationError({"started_at": "A date and time is required."})
-    try:
-        if timezone.is_naive(started_at):
-            started_at = timezone.make_aware(started_at, tz)
-        # In UTC now: comparing a moment near year 1 or 9999 must not overflow below.
-        started_at = started_at.astimezone(dt.UTC)
-    except (OverflowError, ValueError):
-        raise ValidationError({"started_at": "Datetime value out of range."}) from None
+    started_at = clinic_moment(started_at, tz, field="started_at")
     tolerance = dt.timedelta(minutes=settings.SESSION_FUTURE_TOLERANCE_MINUTES)
     if started_at > now + tolerance:
         raise ValidationError({"started_at": "A session cannot start in the future."})

@@ -5,6 +5,7 @@ not only by trigger. TRUNCATE is refused by a trigger too, even for the owner.""
 from __future__ import annotations
 
 import contextlib
+from urllib.parse import quote
 
 import psycopg2.errors
 import pytest
@@ -83,7 +84,9 @@ def test_the_apps_role_may_append_and_read_the_trail_but_never_rewrite_it():
 def test_migrate_as_the_owner_grants_the_runtime_role_its_privileges():
     _ensure_role("plankeeper_test_app2")
     db = connection.settings_dict
-    owner_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    # The host may be the embedded server's socket folder: percent-encoded, as a URL needs it.
+    host = quote(db["HOST"], safe="")
+    owner_url = f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
     with connected_as("plankeeper_test_app2"), override_settings(MIGRATE_DATABASE_URL=owner_url):
         call_command("migrate", verbosity=0)
         with connection.cursor() as cursor:

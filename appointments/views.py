@@ -6,7 +6,6 @@ appointment. Thin views over appointments.selectors and appointments.services.
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -43,8 +42,10 @@ from clinic.errors import Conflict
 from clinic.models import Role, User
 from clinic.numbers import whole_number
 from clinic.web import render_outcome, role_required, staff_required, therapist_required
+from plans.models import sessions_left
 from plans.rules import PlanViolation
 from plans.selectors import plans_visible_to, plans_with_usage
+from plans.wording import ticket_prefill_url
 from sessions.forms import SessionLogForm, blank_log_form
 from sessions.selectors import plan_usage
 
@@ -248,14 +249,6 @@ def appointment_change(request, pk: int, action: str):
     return _back(request, appointment)
 
 
-def _ticket_url(plan, violations) -> str:
-    """The consult-ticket form, with the regions the plan refused ticked."""
-    regions = [("add_regions", code) for v in violations
-               if v.code == "region_out_of_scope" for code in v.regions or []]
-    url = reverse("ticket-new", args=[plan.pk])
-    return f"{url}?{urlencode(regions)}" if regions else url
-
-
 @therapist_required
 def appointment_log(request, pk: int):
     """"Log the session" of an appointment: the plan card's form, pre-filled from it."""
@@ -298,9 +291,9 @@ def appointment_log(request, pk: int):
     return render(request, "appointments/log.html", {
         "appointment": appointment, "plan": plan, "version": version, "log_form": form,
         "violations": violations, "usage": usage, "status": plan.effective_status(),
-        "sessions_left": max(version.sessions_authorized - usage.sessions_used, 0),
+        "sessions_left": sessions_left(version.sessions_authorized, usage.sessions_used),
         "can_raise": False,  # the ticket form is its own page here (log.html links it)
-        "ticket_url": _ticket_url(plan, violations),
+        "ticket_url": ticket_prefill_url(plan, violations),
     }, status=status)
 
 

@@ -32,7 +32,7 @@ from plans.models import PlanStatus, TreatmentPlan, sessions_left
 from plans.rules import PlanViolation, refusal_advice
 from plans.selectors import plans_visible_to, plans_with_usage
 from plans.validation import MAX_SESSIONS_AUTHORIZED
-from plans.wording import plan_state, renewal_prefill
+from plans.wording import plan_state, renewal_prefill, ticket_prefill_url
 from referrals.forms import TicketForm
 from referrals.selectors import plan_decision, plan_tickets, tickets_of_clinic
 from referrals.services import ticket_raise
@@ -95,18 +95,6 @@ def plan_detail(request, pk: int):
 # plan: the service's sentences are shown inline (role="alert"), everything typed stays in the
 # form, nothing is saved, and the way forward is offered (a consult ticket, pre-filled).
 
-def ticket_prefill_url(plan, violations, form) -> str:
-    """The ticket form, pre-filled with what the plan refused (regions, longer minutes)."""
-    query: list[tuple[str, str]] = []
-    for v in violations:
-        if v.code == "region_out_of_scope":
-            query += [("add_regions", code) for code in v.regions or []]
-        if v.code == "duration_exceeds_plan":
-            query.append(("session_minutes", str(form.cleaned_data["duration_minutes"])))
-    url = reverse("ticket-new", args=[plan.pk])
-    return f"{url}?{urlencode(query)}" if query else url
-
-
 @require_POST
 @therapist_required
 def session_new(request, pk: int):
@@ -133,7 +121,9 @@ def session_new(request, pk: int):
     advice = refusal_advice([v.code for v in violations], prescriber=plan.prescriber.display_name,
                             plan_status=plan.effective_status()) if violations else []
     extra = {"log_form": form, "violations": violations, "advice": advice,
-             "ticket_url": ticket_prefill_url(plan, violations, form) if violations else ""}
+             "ticket_url": ticket_prefill_url(
+                 plan, violations, minutes=form.cleaned_data.get("duration_minutes"))
+             if violations else ""}
     if is_htmx(request):
         return render_outcome(request, "therapy_sessions/_log_form.html",
                               plan_card_context(request, plan, **extra), status)

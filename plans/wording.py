@@ -8,7 +8,11 @@ One definition per idea: "ended" here is what the plan card, the search and the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.urls import reverse
 
 from plans.models import EXPIRED, PlanStatus, TreatmentPlan
 
@@ -88,3 +92,17 @@ def renewal_prefill(plan: TreatmentPlan, state: PlanState, *,
         length = version.valid_until - version.valid_from
         prefill["valid_until"] = (max(today, version.valid_until) + length).isoformat()
     return prefill
+
+
+def ticket_prefill_url(plan: TreatmentPlan, violations: Sequence, *,
+                       minutes: int | None = None) -> str:
+    """The consult-ticket form after a refusal, pre-filled with what the plan refused: the
+    regions out of scope, and the longer minutes when ``minutes`` is given."""
+    query: list[tuple[str, str]] = []
+    for v in violations:
+        if v.code == "region_out_of_scope":
+            query += [("add_regions", code) for code in v.regions or []]
+        if v.code == "duration_exceeds_plan" and minutes is not None:
+            query.append(("session_minutes", str(minutes)))
+    url = reverse("ticket-new", args=[plan.pk])
+    return f"{url}?{urlencode(query)}" if query else url

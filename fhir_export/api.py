@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from clinic.api.permissions import IsClinicStaff
 from clinic.api.schema import ERRORS
+from clinic.numbers import whole_number
 from fhir_export.bundle import plan_fhir_bundle
 from plans.selectors import plans_visible_to
 
@@ -79,8 +80,8 @@ class PlanFhirView(APIView):
         after = None
         raw = request.query_params.get("after")
         if raw is not None:
-            after = (plan.sessions.filter(pk=int(raw)).first()
-                     if raw.isdigit() and len(raw) < 19 else None)
+            session_id = whole_number(raw)
+            after = plan.sessions.filter(pk=session_id).first() if session_id else None
             if after is None:
                 raise ValidationError({"after": ["Not a session of this plan: follow the "
                                                  "bundle's \"next\" link."]})

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
+from clinic.numbers import whole_number
 from notifications.models import Notification
 
 # One page of /notifications/.
@@ -42,9 +43,10 @@ def _cursor(value: str) -> tuple[dt.datetime, int] | None:
     """"<created_at ISO>|<id>" -> (created_at, id); anything else -> None (first page)."""
     at, _, pk = value.partition("|")
     when = parse_datetime(at) if at else None
-    if when is None or not pk.isdigit():
+    pk = whole_number(pk)
+    if when is None or pk is None:
         return None
-    return when, int(pk)
+    return when, pk
 
 
 def notifications_page(user, *, after: str = "") -> tuple[list[Notification], str]:

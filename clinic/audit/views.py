@@ -21,6 +21,7 @@ from clinic.audit.net import client_ip, request_id
 from clinic.audit.selectors import audit_entries
 from clinic.audit.services import audit_record
 from clinic.audit.targets import audited
+from clinic.numbers import whole_number
 
 PAGE_SIZE = 100
 COUNT_CAP = 1000  # "1000+": a count that costs the same in the trail's tenth year
@@ -80,8 +81,8 @@ def audit_page(request):
         return response
     # Keyset paging: "Older" continues below the last id shown (?before=), an index range
     # of the trail; page numbers would need an OFFSET and a COUNT(*) over every entry.
-    before = request.GET.get("before", "")
-    newest_first = entries.filter(id__lt=int(before)) if before.isdigit() else entries
+    before = whole_number(request.GET.get("before", ""))
+    newest_first = entries.filter(id__lt=before) if before else entries
     rows = list(newest_first[:PAGE_SIZE + 1])
     older = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
     rows = rows[:PAGE_SIZE]
@@ -92,7 +93,7 @@ def audit_page(request):
     clinic = request.user.clinic
     tz = clinic.tz if clinic is not None else dt.UTC
     return TemplateResponse(request, "audit/list.html", {
-        "form": form, "entries": rows, "older": older, "is_first": not before.isdigit(),
+        "form": form, "entries": rows, "older": older, "is_first": not before,
         "count": min(count, COUNT_CAP), "count_capped": count > COUNT_CAP,
         "query": query.urlencode(),
         "lines": describe(rows, tz=tz, clinic_id=request.user.clinic_id),

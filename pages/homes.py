@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -13,7 +13,7 @@ from clinic.audit.context import patients_shown
 from clinic.audit.models import Action, AuditEntry
 from clinic.models import Role, User
 from clinic.web import staff_required
-from plans.models import PLAN_ENDING_DAYS, PlanStatus, PlanVersion, ending_soon_q
+from plans.models import PLAN_ENDING_DAYS, PlanStatus, PlanVersion, TreatmentPlan, ending_soon_q
 from plans.selectors import plans_visible_to, plans_with_usage
 from referrals.models import TicketStatus
 from referrals.selectors import (
@@ -25,7 +25,7 @@ from referrals.selectors import (
     tickets_of_clinic,
     with_plans,
 )
-from sessions.selectors import plan_ids_logged_by
+from sessions.selectors import plan_ids_logged_by, plan_ids_seen
 
 HOME_LIST_LIMIT = 50  # a page shows this many at most: its cost is what it shows
 ACTIVITY_SHOWN = 15
@@ -39,7 +39,7 @@ def home(request):
         return chiropractor_home(request)
     if role == Role.ADMIN:
         return admin_home(request)
-    plans = list(active_plans_today(request.user)[:HOME_LIST_LIMIT])
+    plans = active_plans_today(request.user)
     patients_shown(request, [p.patient_id for p in plans])
     decisions = recent_decisions(request.user, [p.pk for p in plans])
     for plan in plans:
@@ -57,36 +57,38 @@ def _today_bounds(clinic) -> tuple[dt.date, dt.datetime, dt.datetime]:
     return today, start, start + dt.timedelta(days=1)
 
 
-def active_plans_today(user):
-    """Today's work at the front desk (one query; usage is on the plan row): the active plans
-    this therapist has logged a session on today, those whose first day is today, and those
-    where a request they sent was decided lately (the answer to pass on to the client).
+def active_plans_today(user) -> list[TreatmentPlan]:
+    """Today's work at the front desk, at most HOME_LIST_LIMIT plans by patient name: the
+    active plans this therapist has logged a session on today, those whose first day is
+    today, and those where a request they sent was decided lately (the answer to pass on to
+    the client); each marked ``seen_today`` when anyone logged a session on it today.
 
     Bounded by today's activity, never by the clinic's size: every other patient is one
-    search away. Both parts are index ranges (session_therapist_time_idx for today's
-    sessions, version_clinic_from_idx for the plans starting today).
+    search away. The plans' ids come first, each from an index range (session_therapist_
+    time_idx for today's sessions, version_clinic_from_idx for the plans starting today, the
+    therapist's recent decisions); the plans are then read by id. Filtering the clinic's
+    active plans by those sets instead read every active plan and its version (14 ms on a
+    clinic with 2,000 active plans, and as long again to plan the query).
     """
     today, start, end = _today_bounds(user.clinic)
-    seen_today = plan_ids_logged_by(user, start=start, end=end)
-    # (plans.selectors is the lead's: this one filter stays here until it moves there)
     starting_today = PlanVersion.objects.filter(
-        clinic_id=user.clinic_id, valid_from=today).values("plan_id")
-    return (
+        clinic_id=user.clinic_id, valid_from=today).values_list("plan_id", flat=True)
+    ids = {*plan_ids_logged_by(user, start=start, end=end).values_list("plan_id", flat=True),
+           *starting_today,
+           *plans_with_recent_decisions(user).values_list("plan_id", flat=True)}
+    plans = list(
         plans_with_usage(plans_visible_to(user))
-        .filter(Q(pk__in=seen_today) | Q(pk__in=starting_today)
-                | Q(pk__in=plans_with_recent_decisions(user)))
-        .filter(status=PlanStatus.ACTIVE, current_version__valid_from__lte=today,
+        .filter(pk__in=ids, status=PlanStatus.ACTIVE, current_version__valid_from__lte=today,
                 current_version__valid_until__gte=today)
-        .annotate(sessions_today=Count(
-            "sessions", distinct=True,
-            filter=Q(sessions__started_at__gte=start, sessions__started_at__lt=end,
-                     sessions__void__isnull=True)))
-        .order_by("patient__last_name", "patient__first_name", "id")
-    )
+        .order_by("patient__last_name", "patient__first_name", "id")[:HOME_LIST_LIMIT])
+    seen = plan_ids_seen([p.pk for p in plans], start=start, end=end)
+    for plan in plans:
+        plan.seen_today = plan.pk in seen
+    return plans
 
 
 def _ticket_cards(qs):
-    return qs.select_related("plan__current_version", "plan__prescriber")
+    return qs.select_related("plan__current_version").prefetch_related("plan__prescriber")
 
 
 def chiropractor_home(request):

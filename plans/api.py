@@ -148,7 +148,10 @@ class PlanFilter(django_filters.FilterSet):
         # The clinic's today, as each plan's own "status" field says (not the server's date).
         clinic = self.request.user.clinic
         today = timezone.localdate(timezone=clinic.tz) if clinic else timezone.localdate()
-        return qs.filter(effective_status_q(value, today))
+        # The version's own clinic (the plan's) lets PostgreSQL read the versions in force
+        # as a range of version_clinic_until_idx, not every version the clinic ever signed.
+        return qs.filter(effective_status_q(value, today),
+                         current_version__clinic_id=self.request.user.clinic_id)
 
 
 def visible_plans(request):

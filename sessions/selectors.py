@@ -28,6 +28,15 @@ def plan_ids_logged_by(therapist: User, *, start: dt.datetime, end: dt.datetime)
         therapist=therapist, started_at__gte=start, started_at__lt=end).values("plan_id")
 
 
+def plan_ids_seen(plan_ids: list[int], *, start: dt.datetime, end: dt.datetime) -> set[int]:
+    """Of ``plan_ids``, those with a session (not voided) that started in [start, end), by
+    anyone: the front desk's "seen today". Costs the plans shown, not their histories (an
+    index range on (plan, started_at) per plan)."""
+    return set(TherapySession.objects.filter(
+        plan_id__in=plan_ids, started_at__gte=start, started_at__lt=end, void__isnull=True,
+    ).values_list("plan_id", flat=True).distinct())
+
+
 def latest_sessions(plan: TreatmentPlan, limit: int) -> list[TherapySession]:
     """The plan's ``limit`` most recent sessions (voided ones too, marked), newest first."""
     return list(plan.sessions.select_related("therapist", "plan_version", "void")

@@ -158,3 +158,27 @@ def test_pages_carry_the_idle_logoff_timeout_and_keepalive(web, therapist, setti
     assert 'data-keepalive-url="/session/keepalive/"' in html
     assert web(therapist).get("/session/keepalive/").status_code == 204
     assert web().get("/session/keepalive/").status_code == 302
+
+
+def test_the_worklist_marks_a_plan_seen_today_until_its_session_is_voided(web, therapist,
+                                                                           chiro, plan):
+    from sessions.services import session_void
+    from tests.factories import clinic_today
+
+    make_plan(prescriber=chiro, patient=PatientFactory(
+        clinic=chiro.clinic, first_name="Nova", last_name="Newcomer"),
+        valid_from=clinic_today(chiro.clinic))
+    session = session_log(plan=plan, therapist=therapist, duration_minutes=30,
+                          regions=["cervical"], started_at=timezone.now())
+
+    def rows():
+        html = web(therapist).get("/").content.decode()
+        return {name: html.split(name, 1)[1].split("</th>", 1)[0]
+                for name in ("Casey Client", "Nova Newcomer") if name in html}
+
+    listed = rows()
+    assert set(listed) == {"Casey Client", "Nova Newcomer"}  # logged on today; starts today
+    assert "seen today" in listed["Casey Client"]
+    assert "seen today" not in listed["Nova Newcomer"]
+    session_void(session=session, by=therapist, reason="Logged on the wrong plan")
+    assert "seen today" not in rows()["Casey Client"]

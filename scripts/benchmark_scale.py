@@ -20,6 +20,12 @@ is over ``--max-log-ratio`` (2x) of ``GET /api/me/``; ``--smoke`` does 2 rounds 
 checks that every request answers as expected (CI). The server needs ``API_WRITE_RATE=none``
 (the benchmark logs a session per round) and the demo users' password (``--password``).
 
+The column "shows" is what each answer showed: its rows ("50r": a list's results, a FHIR
+bundle's entries) and its size in kilobytes. Growth where the rows shown differ is the cost of
+showing more, not of history: a list of 50 tickets costs more than an empty one on any
+database. The plan opened is Casey Client's, the demo's patient, who is in both databases
+with the same plan and sessions (seed_scale ends with seed_demo); ``--plan`` opens another.
+
 Adding a request is one line in ``PROBES`` (``{plan}``, ``{patient}``, ``{q}``, ``{today}``
 are filled in from the database being measured).
 """
@@ -109,27 +115,38 @@ def _page_session(base: str, username: str, password: str):
 class Target:
     """One server: its signed-in people and the ids its requests name."""
 
-    def __init__(self, base: str, password: str):
+    def __init__(self, base: str, password: str, plan: int | None = None, search: str = ""):
         self.base = base.rstrip("/")
         self.api = {who: _signed_in(self.base, who, password)
                     for who in ("therapist", "chiro", "admin")}
         self.pages = {who: _page_session(self.base, who, password)
                       for who in ("therapist", "chiro", "admin")}
-        # The plan a therapist opens: of the newest active plans, the one with the most
-        # sessions (benchmark plans, 10 000 sessions authorised, left out).
-        active = _expect(self.api["therapist"].get(f"{self.base}/api/plans/?status=active",
-                                                   timeout=120), 200, "active plans")["results"]
-        active = [p for p in active
-                  if p["current_version"]["sessions_authorized"] != BENCH_SESSIONS]
-        if not active:
-            raise BenchmarkError("no active plan: run seed_demo or seed_scale first")
-        first = max(active, key=lambda p: (p["sessions_used"], -p["id"]))
-        patient = _expect(self.api["therapist"].get(
-            f"{self.base}/api/patients/{first['patient']}/", timeout=30), 200, "a patient")
+        # The plan a therapist opens: Casey Client's, the demo's own patient. seed_scale ends
+        # with seed_demo, so she is in both databases with the same plan and the same
+        # sessions: her plan card, session list and FHIR bundle show the same rows on both
+        # sides, and only the clinic's years around her differ - the question this
+        # benchmark asks. (A busier plan of the big clinic shows more rows: see --plan.)
+        api = self.api["therapist"]
+        casey = _expect(api.get(f"{self.base}/api/patients/?q=casey client", timeout=30),
+                        200, "the search for Casey")["results"]
+        if not casey:
+            raise BenchmarkError("no Casey Client: run seed_demo or seed_scale first")
+        patient = casey[0]
+        plans = _expect(api.get(f"{self.base}/api/plans/?patient={patient['id']}"
+                                "&status=active", timeout=30), 200, "Casey's plans")["results"]
+        if not plans:
+            raise BenchmarkError("Casey Client has no active plan: run seed_demo again")
+        first = plans[0]
+        if plan:
+            first = _expect(api.get(f"{self.base}/api/plans/{plan}/", timeout=30), 200,
+                            f"plan {plan}")
+            patient = _expect(api.get(f"{self.base}/api/patients/{first['patient']}/",
+                                      timeout=30), 200, "its patient")
         self.fill = {"plan": first["id"], "patient": first["patient"],
-                     "q": patient["last_name"][:4].lower(), "dob": patient["date_of_birth"],
-                     "today": dt.date.today().isoformat()}
+                     "q": search or patient["last_name"][:4].lower(),
+                     "dob": patient["date_of_birth"], "today": dt.date.today().isoformat()}
         self.log_plan = self._roomy_plan()
+        self.shown: dict[str, tuple[int | None, int]] = {}  # probe -> (rows, bytes) last seen
 
     def _roomy_plan(self) -> int:
         """A plan of its own for the session logs (10 000 sessions, no weekly limit)."""
@@ -160,7 +177,24 @@ class Target:
         if response.status_code != probe.status:
             raise BenchmarkError(f"{probe.name} ({url}): expected {probe.status}, got "
                                  f"{response.status_code}: {response.text[:200]}")
+        self.shown[probe.name] = _shown(response)
         return elapsed
+
+
+def _shown(response) -> tuple[int | None, int]:
+    """What the answer showed: its rows (a list's results, a bundle's entries; None for a
+    page or a single object) and its size in bytes. A list that shows 50 rows costs more
+    than one that shows 2, whatever the history behind them: the table says which is which."""
+    rows = None
+    if response.headers.get("Content-Type", "").startswith("application/"):
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            listed = body.get("results", body.get("entry"))
+            rows = len(listed) if isinstance(listed, list) else None
+    return rows, len(response.content)
 
 
 def measure(targets: list[Target], probes: list[Probe], rounds: int,
@@ -178,27 +212,34 @@ def measure(targets: list[Target], probes: list[Probe], rounds: int,
                     times[t][BASE.name].append(me)
                     times[t][probe.name].append(took)
     results = []
-    for per_target in times:
+    for target, per_target in zip(targets, times, strict=True):
         me = statistics.median(per_target[BASE.name])
         results.append({name: {"ms": statistics.median(v) * 1000,
-                               "ratio": statistics.median(v) / me}
+                               "ratio": statistics.median(v) / me,
+                               "rows": target.shown.get(name, (None, 0))[0],
+                               "kb": target.shown.get(name, (None, 0))[1] / 1024}
                         for name, v in per_target.items()})
     return results
+
+
+def _rows(row: dict) -> str:
+    shown = "" if row.get("rows") is None else f"{row['rows']}r "
+    return f"{shown}{row.get('kb', 0):.0f}k"
 
 
 def report(result: dict, baseline: dict | None, max_growth: float, max_log: float) -> bool:
     """Print the table; True when within the targets (growth only with a baseline)."""
     ok = True
-    header = f"{'request':40}{'ms':>9}{'x me':>8}"
+    header = f"{'request':40}{'ms':>9}{'x me':>8}{'shows':>10}"
     if baseline:
-        header += f"{'base x':>9}{'growth':>9}"
+        header += f"{'base x':>9}{'shows':>10}{'growth':>9}"
     print(header)
     for name, row in result.items():
-        line = f"{name:40}{row['ms']:>9.1f}{row['ratio']:>7.1f}x"
+        line = f"{name:40}{row['ms']:>9.1f}{row['ratio']:>7.1f}x{_rows(row):>10}"
         flag = ""
         if baseline and name in baseline:
             growth = row["ratio"] / baseline[name]["ratio"]
-            line += f"{baseline[name]['ratio']:>8.1f}x{growth:>8.2f}x"
+            line += f"{baseline[name]['ratio']:>8.1f}x{_rows(baseline[name]):>10}{growth:>8.2f}x"
             if growth > max_growth and name != BASE.name:
                 flag, ok = "  <- grew", False
         if name == LOG and row["ratio"] > max_log:
@@ -219,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
                                                "the same rounds")
     parser.add_argument("--max-growth", type=float, default=1.3)
     parser.add_argument("--max-log-ratio", type=float, default=2.0)
+    parser.add_argument("--plan", type=int, help="open this plan (on the first server) "
+                                                 "instead of Casey Client's")
+    parser.add_argument("--search", default="", help="search for this instead of the first "
+                                                     "four letters of the patient's last name")
     parser.add_argument("--only", help="a regular expression: time only the matching requests")
     parser.add_argument("--smoke", action="store_true",
                         help="2 rounds, no warm-up, no targets: every request answers (CI)")
@@ -227,9 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     probes = [p for p in PROBES if not args.only or re.search(args.only, p.name)]
     if args.smoke:
         args.rounds, args.warmup = 2, 0
-    targets = [Target(args.url, args.password)]
+    targets = [Target(args.url, args.password, args.plan, args.search)]
     if args.baseline_url:
-        targets.append(Target(args.baseline_url, args.password))
+        targets.append(Target(args.baseline_url, args.password, search=args.search))
     print(f"{args.rounds} rounds after {args.warmup} warm-up; {len(probes)} requests; "
           f"plan {targets[0].fill['plan']}, patient {targets[0].fill['patient']}, "
           f"q={targets[0].fill['q']!r}")

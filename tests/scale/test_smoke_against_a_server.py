@@ -1,5 +1,6 @@
 """A few-second smoke of the scale benchmark and the load test against a running server.
 
+CI runs it through scripts/scale_smoke.py (a first-year database and a gunicorn of its own).
 Skipped unless ``SCALE_SERVER_URL`` names one (gunicorn with ``API_WRITE_RATE=none`` on a
 database made by ``seed_scale``, the seeded password in ``SCALE_SERVER_PASSWORD``, default
 demo-pass-123). Figures go in the README and docs/SCALING.md, never in a timed test: this only

@@ -104,6 +104,35 @@ def chiropractor_home(request):
     })
 
 
+def plans_needing_attention(user, today: dt.date) -> list[TreatmentPlan]:
+    """The dashboard's plans in force that end within PLAN_ENDING_DAYS or have at most one
+    authorised session left, soonest end first, at most HOME_LIST_LIMIT.
+
+    Two index ranges give the ids, whatever the size of the clinic's caseload: the versions
+    whose last day falls in the window (``version_clinic_until_idx``) and the active plans
+    with at most one session left (``plan_active_left_idx``, on the row's copy of the
+    version's authorised total). The plans are then read by id with the same conditions
+    (``ending_soon_q``, the version's own total), so the row copy only ever narrows the
+    search. Filtering every active plan by both conditions read the whole caseload (2,000
+    plans and their versions: 3-5 ms of the database per dashboard view).
+    """
+    window = today + dt.timedelta(days=PLAN_ENDING_DAYS)
+    ending = PlanVersion.objects.filter(
+        clinic_id=user.clinic_id, valid_until__gte=today, valid_until__lte=window,
+    ).values_list("plan_id", flat=True)
+    nearly_used_up = (plans_visible_to(user).filter(status=PlanStatus.ACTIVE)
+                      .alias(left=F("sessions_authorized") - F("sessions_used"))
+                      .filter(left__lte=1).values_list("pk", flat=True))
+    ids = {*ending, *nearly_used_up}
+    return list(
+        plans_with_usage(plans_visible_to(user))
+        .filter(pk__in=ids, status=PlanStatus.ACTIVE, current_version__valid_until__gte=today)
+        .filter(ending_soon_q(today)
+                | Q(current_version__sessions_authorized__lte=F("sessions_used") + 1))
+        .order_by("current_version__valid_until", "id")[:HOME_LIST_LIMIT]
+    )
+
+
 def admin_home(request):
     """Overdue tickets (reassign to another chiropractor), plans ending soon or nearly used
     up, and recent activity from the audit trail."""
@@ -113,19 +142,7 @@ def admin_home(request):
                 .order_by("due_at", "id")[:HOME_LIST_LIMIT])
     chiropractors = list(User.objects.filter(clinic_id=user.clinic_id, role=Role.CHIROPRACTOR,
                                              is_active=True).order_by("last_name", "username"))
-    attention = list(
-        plans_with_usage(plans_visible_to(user))
-        # The version's own clinic (the same as the plan's) lets PostgreSQL read the versions
-        # still in force as a range of version_clinic_until_idx instead of every version
-        # the clinic ever signed; the plans are a range of the active ones. The usage is on
-        # the plan row, so the whole list costs the clinic's plans in force, not its history.
-        .filter(status=PlanStatus.ACTIVE, current_version__clinic_id=user.clinic_id,
-                current_version__valid_until__gte=today)
-        # Ending soon, or at most one authorised session left.
-        .filter(ending_soon_q(today)
-                | Q(current_version__sessions_authorized__lte=F("sessions_used") + 1))
-        .order_by("current_version__valid_until", "id")[:HOME_LIST_LIMIT]
-    )
+    attention = plans_needing_attention(user, today)
     for plan in attention:
         plan.ending_soon = plan.ends_soon(today)
         plan.left = plan.sessions_remaining

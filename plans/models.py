@@ -76,6 +76,12 @@ class TreatmentPlan(models.Model):
     # inserted (sessions/migrations/0004), under this row's lock (sessions.services).
     sessions_used = models.PositiveIntegerField(default=0)
     last_session_at = models.DateTimeField(null=True, blank=True)
+    # The authorised total of the version in force, copied onto the row by PostgreSQL whenever
+    # current_version_id is written (plans/migrations/0006): with sessions_used beside it,
+    # "nearly used up" is an indexed condition of this row (the admin's dashboard), not a
+    # comparison across two tables over every plan in force. Read the version's own field
+    # everywhere else.
+    sessions_authorized = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,6 +91,10 @@ class TreatmentPlan(models.Model):
             # The plan list's order, within a clinic and a status.
             models.Index(fields=["clinic", "status", "-created_at", "-id"],
                          name="plan_clinic_status_new_idx"),
+            # The dashboard's "nearly used up": sessions left, per clinic, among active plans.
+            models.Index(models.F("clinic"),
+                         models.F("sessions_authorized") - models.F("sessions_used"),
+                         condition=models.Q(status="active"), name="plan_active_left_idx"),
         ]
 
     def __str__(self) -> str:

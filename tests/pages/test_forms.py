@@ -337,6 +337,15 @@ def test_admin_home_lists_plans_ending_within_a_week_or_nearly_used_up(web, clin
     assert f'href="/plans/{nearly.pk}/"' in html and "1 session left" in html
     assert f'href="/plans/{calm.pk}/"' not in html
 
+    # A new version moves a plan on or off the list (the row's copy of its total follows).
+    from plans.services import plan_amend
+
+    plan_amend(plan=nearly, by=chiro, reason="More", changes={"sessions_authorized": 10})
+    plan_amend(plan=calm, by=chiro, reason="Fewer", changes={"sessions_authorized": 1})
+    html = web(clinic_admin).get("/").content.decode()
+    assert f'href="/plans/{nearly.pk}/"' not in html
+    assert f'href="/plans/{calm.pk}/"' in html and "1 session left" in html
+
 
 def session_log_now(plan, therapist):
     from sessions.services import session_log

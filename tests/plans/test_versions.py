@@ -255,3 +255,24 @@ def test_the_plan_list_is_newest_first_and_stable_across_pages(api, chiro, thera
     rest = [client.get(f"/api/plans/?page_size=2&page={n}").json() for n in (2, 3)]
     ids = [p["id"] for page in [first, *rest] for p in page["results"]]
     assert ids == [p.pk for p in reversed(plans)]
+
+
+def test_the_plan_row_carries_the_authorised_total_of_its_version_in_force(chiro, therapist):
+    """The dashboard finds "nearly used up" plans by an index on the plan row; the row's copy
+    of the total follows every new version, whoever signs it (database trigger)."""
+    from plans.models import TreatmentPlan
+    from plans.services import plan_amend
+    from referrals.services import ticket_approve
+    from tests.factories import make_plan, make_ticket
+
+    def row_total(plan) -> tuple[int, int]:
+        plan = TreatmentPlan.objects.select_related("current_version").get(pk=plan.pk)
+        return plan.sessions_authorized, plan.current_version.sessions_authorized
+
+    plan = make_plan(prescriber=chiro, sessions_authorized=8)
+    assert row_total(plan) == (8, 8)
+    plan_amend(plan=plan, by=chiro, reason="Fewer", changes={"sessions_authorized": 3})
+    assert row_total(plan) == (3, 3)
+    ticket = make_ticket(plan=plan, raised_by=therapist, extra_sessions=4)
+    ticket_approve(ticket=ticket, by=chiro)
+    assert row_total(plan) == (7, 7)

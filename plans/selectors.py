@@ -40,7 +40,9 @@ def plan_for_update(pk: int, *, clinic_id: int | None = None) -> TreatmentPlan |
           .select_related("clinic", "current_version"))
     if clinic_id is not None:
         qs = qs.filter(clinic_id=clinic_id)
-    plan = qs.filter(pk=pk).first()
+    # No ORDER BY: one row by primary key (.first() would sort by the model's ordering, which
+    # Django then compiles on the busiest write for nothing: ~0.3 ms of a ~9 ms session log).
+    plan = next(iter(qs.filter(pk=pk).order_by()[:1]), None)
     if plan is not None and plan.current_version is None and plan.current_version_id:
         # We waited for the lock while someone signed a new version. PostgreSQL then re-reads
         # the locked plan row (its new current_version_id) but not the joined version row,

@@ -222,6 +222,13 @@ def measure(targets: list[Target], probes: list[Probe], rounds: int,
     return results
 
 
+def _shows_more(row: dict, base: dict) -> bool:
+    """The answer showed more than the baseline's: more rows, or a quarter more bytes."""
+    if row.get("rows") is not None and base.get("rows") is not None:
+        return row["rows"] > base["rows"]
+    return row.get("kb", 0) > 1.25 * base.get("kb", 0)
+
+
 def _rows(row: dict) -> str:
     shown = "" if row.get("rows") is None else f"{row['rows']}r "
     return f"{shown}{row.get('kb', 0):.0f}k"
@@ -241,7 +248,10 @@ def report(result: dict, baseline: dict | None, max_growth: float, max_log: floa
             growth = row["ratio"] / baseline[name]["ratio"]
             line += f"{baseline[name]['ratio']:>8.1f}x{_rows(baseline[name]):>10}{growth:>8.2f}x"
             if growth > max_growth and name != BASE.name:
-                flag, ok = "  <- grew", False
+                # Still a miss (the exit code says so), but say which kind: a page showing
+                # more than its baseline did, or the same page costing more (history).
+                more = _shows_more(row, baseline[name])
+                flag, ok = ("  <- grew (shows more)" if more else "  <- grew"), False
         if name == LOG and row["ratio"] > max_log:
             flag, ok = flag + f"  <- over {max_log}x", False
         print(line + flag)

@@ -25,6 +25,11 @@ bundle's entries) and its size in kilobytes. Growth where the rows shown differ 
 showing more, not of history: a list of 50 tickets costs more than an empty one on any
 database. The plan opened is Casey Client's, the demo's patient, who is in both databases
 with the same plan and sessions (seed_scale ends with seed_demo); ``--plan`` opens another.
+A request past the target is marked "grew (shows more)" when its answer showed more than the
+baseline's (more rows, or a quarter more bytes), "grew" when the same page cost more; either
+way the exit code is 1. Each run registers a patient with a 10,000-session plan of its own
+on every server it times (records are never deleted): a small database's plans list
+lengthens with runs.
 
 Adding a request is one line in ``PROBES`` (``{plan}``, ``{patient}``, ``{q}``, ``{today}``
 are filled in from the database being measured).
